@@ -1,0 +1,4 @@
+//! docwright writes and maintains Python docstrings.
+
+pub mod docstring;
+pub mod python;
