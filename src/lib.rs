@@ -1,4 +1,6 @@
 //! docwright writes and maintains Python docstrings.
 
+pub mod allocator;
+pub mod cli;
 pub mod docstring;
 pub mod python;

@@ -110,8 +110,12 @@ impl std::str::FromStr for Style {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Style::ALL
             .into_iter()
-            .find(|style| style.as_str().eq_ignore_ascii_case(s) || (s.eq_ignore_ascii_case("rest") && *style == Style::Sphinx))
-            .ok_or_else(|| format!("unknown docstring style `{s}` (expected one of: google, numpy, sphinx, epytext, pep257)"))
+            .find(|style| {
+                style.as_str().eq_ignore_ascii_case(s) || (s.eq_ignore_ascii_case("rest") && *style == Style::Sphinx)
+            })
+            .ok_or_else(|| {
+                format!("unknown docstring style `{s}` (expected one of: google, numpy, sphinx, epytext, pep257)")
+            })
     }
 }
 

@@ -23,10 +23,7 @@ pub struct Module {
 impl Module {
     /// The definitions whose parent is `parent` (`None`: top level).
     pub fn children(&self, parent: Option<usize>) -> impl Iterator<Item = (usize, &Definition)> {
-        self.definitions
-            .iter()
-            .enumerate()
-            .filter(move |(_, d)| d.parent == parent)
+        self.definitions.iter().enumerate().filter(move |(_, d)| d.parent == parent)
     }
 
     /// The innermost definition whose header or body contains `offset`.

@@ -1,0 +1,85 @@
+//! Finding the Python files a command works on, and reading them.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::WalkBuilder;
+
+use crate::python::source_text::{self, SourceText};
+
+/// Which files under the given paths a command sees.
+#[derive(Debug, Clone, Default)]
+pub struct FileFilter {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+impl FileFilter {
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Self> {
+        Ok(FileFilter { include: glob_set(include, "--include")?, exclude: glob_set(exclude, "--exclude")? })
+    }
+
+    /// `relative` is the path below the root the user named.
+    fn admits(&self, relative: &Path) -> bool {
+        self.include.as_ref().is_none_or(|set| set.is_match(relative))
+            && !self.exclude.as_ref().is_some_and(|set| set.is_match(relative))
+    }
+}
+
+fn glob_set(patterns: &[String], flag: &str) -> Result<Option<GlobSet>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        // A pattern without a slash matches at any depth, like .gitignore.
+        let full = if pattern.contains('/') { pattern.clone() } else { format!("**/{pattern}") };
+        builder.add(Glob::new(&full).with_context(|| format!("invalid {flag} pattern `{pattern}`"))?);
+        if full.ends_with("/**") {
+            continue;
+        }
+        // A directory pattern also covers everything under it.
+        builder.add(Glob::new(&format!("{full}/**")).with_context(|| format!("invalid {flag} pattern `{pattern}`"))?);
+    }
+    Ok(Some(builder.build()?))
+}
+
+/// The `.py` files under `paths`, in a stable order. Directories are walked the
+/// way git sees them (`.gitignore`, `.ignore`, hidden files skipped); a file
+/// named explicitly is always taken.
+pub fn python_files(paths: &[PathBuf], filter: &FileFilter) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for root in paths {
+        let metadata = std::fs::metadata(root).with_context(|| format!("cannot read {}", root.display()))?;
+        if metadata.is_file() {
+            files.push(root.clone());
+            continue;
+        }
+        if !metadata.is_dir() {
+            bail!("{} is neither a file nor a directory", root.display());
+        }
+        let mut found = Vec::new();
+        for entry in WalkBuilder::new(root).sort_by_file_path(|a, b| a.cmp(b)).build() {
+            let entry = entry.with_context(|| format!("cannot walk {}", root.display()))?;
+            let path = entry.path();
+            let is_file = entry.file_type().is_some_and(|t| t.is_file());
+            if !is_file || path.extension().is_none_or(|e| e != "py") {
+                continue;
+            }
+            let relative = path.strip_prefix(root).unwrap_or(path);
+            if filter.admits(relative) {
+                found.push(path.to_path_buf());
+            }
+        }
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// Reads and decodes one source file; the error says which file and why.
+pub fn read_source(path: &Path) -> Result<(Vec<u8>, SourceText)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = source_text::decode(&bytes).with_context(|| path.display().to_string())?;
+    Ok((bytes, text))
+}

@@ -1,0 +1,56 @@
+//! The command-line front door: subcommands that call the engine.
+
+mod files;
+mod inventory;
+
+use clap::{Parser, Subcommand};
+
+/// docwright writes and maintains Python docstrings.
+#[derive(Parser, Debug)]
+#[command(name = "docwright", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log filter (for example `debug` or `docwright=trace`); logs go to stderr.
+    #[arg(long, global = true, env = "DOCWRIGHT_LOG", default_value = "warn")]
+    log: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List every module, class, function and method, and whether it has a docstring.
+    Inventory(inventory::InventoryArgs),
+}
+
+/// Which files under a directory a command looks at.
+#[derive(clap::Args, Debug, Default)]
+pub struct FilterArgs {
+    /// Only files matching this glob (relative to the path given; repeatable).
+    #[arg(long = "include", value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files matching this glob (repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    let result = match &cli.command {
+        Command::Inventory(args) => inventory::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("docwright: {error:#}");
+            2
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

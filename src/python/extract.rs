@@ -1,0 +1,551 @@
+//! Builds the source model from a tree: one walk over the statements, with
+//! queries for the searches that go into expressions.
+
+use std::sync::LazyLock;
+
+use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
+
+use super::decorators::decorator_kind;
+use super::literal::docstring_of_block;
+use super::model::{
+    Attribute, BodyFacts, BodyLayout, ClassFacts, Decorator, DecoratorKind, Definition, DefinitionKind, Module, Param,
+    ParamKind, Variable,
+};
+
+static YIELDS: LazyLock<Yields> = LazyLock::new(Yields::new);
+static INSTANCE_ATTRIBUTES: LazyLock<InstanceAttributes> = LazyLock::new(InstanceAttributes::new);
+
+// The queries ship inside the binary and the tests run them; one that does not
+// compile is a build defect, not a user error, hence `expect`.
+fn compile(source: &str, file: &str) -> Query {
+    Query::new(&tree_sitter_python::LANGUAGE.into(), source).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn capture(query: &Query, name: &str) -> u32 {
+    query.capture_index_for_name(name).unwrap_or_else(|| panic!("no @{name} capture"))
+}
+
+struct Yields {
+    query: Query,
+    yield_: u32,
+    lambda: u32,
+}
+
+impl Yields {
+    fn new() -> Self {
+        let query = compile(include_str!("../../queries/python/yields.scm"), "yields.scm");
+        Yields { yield_: capture(&query, "yield"), lambda: capture(&query, "lambda"), query }
+    }
+
+    /// Whether `node` holds a `yield` outside any lambda.
+    fn any_in(&self, node: Node<'_>, source: &str) -> bool {
+        let mut cursor = QueryCursor::new();
+        let mut captures = cursor.captures(&self.query, node, source.as_bytes());
+        let mut lambda_end = 0;
+        while let Some((found, index)) = captures.next() {
+            let capture = found.captures()[*index];
+            if capture.index == self.lambda {
+                lambda_end = lambda_end.max(capture.node.end_byte());
+            } else if capture.index == self.yield_ && capture.node.start_byte() >= lambda_end {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+struct InstanceAttributes {
+    query: Query,
+    assignment: u32,
+    receiver: u32,
+    name: u32,
+    scope: u32,
+}
+
+impl InstanceAttributes {
+    fn new() -> Self {
+        let query = compile(include_str!("../../queries/python/instance_attributes.scm"), "instance_attributes.scm");
+        InstanceAttributes {
+            assignment: capture(&query, "assignment"),
+            receiver: capture(&query, "receiver"),
+            name: capture(&query, "name"),
+            scope: capture(&query, "scope"),
+            query,
+        }
+    }
+
+    /// Attributes assigned on `receiver` in `body`, in order, first assignment wins.
+    fn in_body(&self, body: Node<'_>, receiver: &str, source: &str) -> Vec<Attribute> {
+        let mut found_attributes: Vec<Attribute> = Vec::new();
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(&self.query, body, source.as_bytes());
+        let mut nested: Vec<std::ops::Range<usize>> = Vec::new();
+        while let Some(found) = matches.next() {
+            let node_of = |index: u32| found.captures().iter().find(|c| c.index == index).map(|c| c.node);
+            if let Some(scope) = node_of(self.scope) {
+                nested.push(scope.byte_range());
+                continue;
+            }
+            let (Some(assignment), Some(object), Some(name)) =
+                (node_of(self.assignment), node_of(self.receiver), node_of(self.name))
+            else {
+                continue;
+            };
+            if text(object, source) != Some(receiver) {
+                continue;
+            }
+            let Some(name) = text(name, source) else { continue };
+            let at = assignment.start_byte();
+            // Matches come in document order, so a scope that contains this
+            // assignment has been seen already.
+            if nested.iter().any(|r| r.start <= at && at < r.end) || found_attributes.iter().any(|a| a.name == name) {
+                continue;
+            }
+            let annotation = assignment.child_by_field_name("type").and_then(|t| text(t, source)).map(str::to_string);
+            let default = assignment.child_by_field_name("right").and_then(|v| text(v, source)).map(str::to_string);
+            found_attributes.push(Attribute { name: name.to_string(), annotation, default, line: at_line(assignment) });
+        }
+        found_attributes
+    }
+}
+
+/// The source model of a parsed module.
+pub fn extract(tree: &Tree, source: &str) -> Module {
+    let root = tree.root_node();
+    let mut module = Module {
+        docstring: docstring_of_block(root, source),
+        definitions: Vec::new(),
+        variables: module_variables(root, source),
+        has_syntax_errors: root.has_error(),
+        line_count: line_count(source),
+    };
+    let mut walker = Walker { source, definitions: Vec::new() };
+    walker.statements(root, None);
+    module.definitions = walker.definitions;
+    module
+}
+
+/// Visits statements only: expressions are searched (with a query) just when
+/// their text can hold a `yield`, which keeps the walk to a fraction of the tree.
+struct Walker<'s> {
+    source: &'s str,
+    definitions: Vec<Definition>,
+}
+
+impl Walker<'_> {
+    /// The statements that are children of `node` (a module, block, clause,
+    /// compound statement or error node), inside `scope`.
+    fn statements(&mut self, node: Node<'_>, scope: Option<usize>) {
+        let mut cursor = node.walk();
+        if !cursor.goto_first_child() {
+            return;
+        }
+        loop {
+            let child = cursor.node();
+            if child.is_named() {
+                self.statement(child, scope);
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+
+    fn statement(&mut self, node: Node<'_>, scope: Option<usize>) {
+        match node.kind() {
+            "function_definition" | "class_definition" => self.definition(node, None, scope),
+            "decorated_definition" => match node.child_by_field_name("definition") {
+                Some(definition) => self.definition(definition, Some(node), scope),
+                None => self.statements(node, scope),
+            },
+            "comment" | "decorator" => {}
+            "raise_statement" => {
+                let raised = raised_names(node, self.source);
+                if let Some(function) = self.function(scope) {
+                    for name in raised {
+                        if !function.facts.raises.contains(&name) {
+                            function.facts.raises.push(name);
+                        }
+                    }
+                }
+                self.expression(node, scope);
+            }
+            "return_statement" => {
+                let value = returns_value(node, self.source);
+                if let Some(function) = self.function(scope) {
+                    function.facts.returns_value |= value;
+                }
+                self.expression(node, scope);
+            }
+            "block"
+            | "ERROR"
+            | "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "for_statement"
+            | "while_statement"
+            | "try_statement"
+            | "except_clause"
+            | "except_group_clause"
+            | "finally_clause"
+            | "with_statement"
+            | "match_statement"
+            | "case_clause" => self.statements(node, scope),
+            _ => self.expression(node, scope),
+        }
+    }
+
+    /// An expression or simple statement: only a `yield` matters here.
+    fn expression(&mut self, node: Node<'_>, scope: Option<usize>) {
+        let Some(text) = self.source.get(node.byte_range()) else { return };
+        if !text.contains("yield") {
+            return;
+        }
+        let source = self.source;
+        if let Some(function) = self.function(scope)
+            && !function.facts.yields
+            && YIELDS.any_in(node, source)
+        {
+            function.facts.yields = true;
+        }
+    }
+
+    /// The definition `scope` when it is a function (body facts belong to it).
+    fn function(&mut self, scope: Option<usize>) -> Option<&mut Definition> {
+        scope.and_then(|at| self.definitions.get_mut(at)).filter(|d| d.kind.is_function())
+    }
+
+    fn definition(&mut self, node: Node<'_>, decorated: Option<Node<'_>>, scope: Option<usize>) {
+        let Some(definition) = definition(node, decorated, scope, &self.definitions, self.source) else {
+            // Too broken to describe; what it contains may still be intact.
+            self.statements(node, scope);
+            return;
+        };
+        let at = self.definitions.len();
+        self.register_init(&definition, node);
+        self.definitions.push(definition);
+        if let Some(body) = node.child_by_field_name("body") {
+            self.statements(body, Some(at));
+        }
+    }
+
+    /// When `init` is a class's `__init__`, records its parameters and the
+    /// attributes it assigns on the class.
+    fn register_init(&mut self, init: &Definition, node: Node<'_>) {
+        if init.kind != DefinitionKind::Method || init.name != "__init__" || init.has_decorator(DecoratorKind::Overload)
+        {
+            return;
+        }
+        let attributes = match (init.params.first().filter(|p| p.implicit), node.child_by_field_name("body")) {
+            (Some(receiver), Some(body)) => INSTANCE_ATTRIBUTES.in_body(body, &receiver.name, self.source),
+            _ => Vec::new(),
+        };
+        let class = init.parent.and_then(|p| self.definitions.get_mut(p)).and_then(|c| c.class.as_mut());
+        if let Some(class) = class {
+            class.init_params = Some(init.documented_params().cloned().collect());
+            class.instance_attributes = attributes;
+        }
+    }
+}
+
+/// Builds one definition, or `None` when the node is too broken to describe.
+fn definition(
+    node: Node<'_>,
+    decorated: Option<Node<'_>>,
+    parent: Option<usize>,
+    known: &[Definition],
+    source: &str,
+) -> Option<Definition> {
+    let name = text(node.child_by_field_name("name")?, source)?.to_string();
+    let body = node.child_by_field_name("body")?;
+    if name.is_empty() || body.is_missing() {
+        return None;
+    }
+    let parent_def = parent.and_then(|p| known.get(p));
+    let is_class = node.kind() == "class_definition";
+    let kind = match (is_class, parent_def.map(|p| p.kind)) {
+        (true, _) => DefinitionKind::Class,
+        (false, Some(DefinitionKind::Class)) => DefinitionKind::Method,
+        (false, _) => DefinitionKind::Function,
+    };
+    let qualname = match parent_def {
+        Some(p) => format!("{}.{}", p.qualname, name),
+        None => name.clone(),
+    };
+    let decorators = decorated.map(|d| decorators(d, source)).unwrap_or_default();
+    let outer = decorated.unwrap_or(node);
+    let is_async = node.child(0).is_some_and(|c| c.kind() == "async");
+    let receiver_expected =
+        kind == DefinitionKind::Method && !decorators.iter().any(|d| d.kind == DecoratorKind::StaticMethod);
+    let params = match node.child_by_field_name("parameters") {
+        Some(p) if !is_class => parameters(p, receiver_expected, source),
+        _ => Vec::new(),
+    };
+    let returns = node.child_by_field_name("return_type").and_then(|r| text(r, source)).map(str::to_string);
+    let class = is_class.then(|| class_facts(node, body, &decorators, source));
+    let (end_byte, end_row) = code_end(node);
+    Some(Definition {
+        kind,
+        name,
+        qualname,
+        parent,
+        range: outer.start_byte()..end_byte,
+        keyword_start: node.start_byte(),
+        line: node.start_position().row + 1,
+        end_line: end_row + 1,
+        start_line: outer.start_position().row + 1,
+        is_async,
+        decorators,
+        params,
+        returns,
+        facts: BodyFacts::default(),
+        class,
+        docstring: docstring_of_block(body, source),
+        body: body_layout(node, body),
+    })
+}
+
+/// Where the code of a node ends: tree-sitter puts comments that follow the
+/// last statement inside the block, Python does not count them.
+fn code_end(node: Node<'_>) -> (usize, usize) {
+    let mut current = node;
+    loop {
+        let mut cursor = current.walk();
+        let last = current.children(&mut cursor).filter(|c| c.kind() != "comment" && !c.is_missing()).last();
+        match last {
+            Some(child) => current = child,
+            None => return (current.end_byte(), current.end_position().row),
+        }
+    }
+}
+
+fn body_layout(node: Node<'_>, body: Node<'_>) -> BodyLayout {
+    // The `:` that ends the header is the last one before the body.
+    let mut cursor = node.walk();
+    let colon = node.children(&mut cursor).take_while(|c| c.id() != body.id()).filter(|c| c.kind() == ":").last();
+    let (colon_end, colon_row) = match colon {
+        Some(c) => (c.end_byte(), c.end_position().row),
+        None => (body.start_byte(), body.start_position().row),
+    };
+    BodyLayout { colon_end, block: body.byte_range(), inline: body.start_position().row == colon_row }
+}
+
+fn decorators(decorated: Node<'_>, source: &str) -> Vec<Decorator> {
+    let mut cursor = decorated.walk();
+    decorated
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() == "decorator")
+        .filter_map(|d| {
+            let expression = d.named_children(&mut d.walk()).find(|n| n.kind() != "comment")?;
+            let text = text(expression, source)?.to_string();
+            let kind = decorator_kind(&text);
+            Some(Decorator { text, kind })
+        })
+        .collect()
+}
+
+fn parameters(list: Node<'_>, receiver_expected: bool, source: &str) -> Vec<Param> {
+    let mut params: Vec<Param> = Vec::new();
+    let mut keyword_only = false;
+    let mut cursor = list.walk();
+    for child in list.named_children(&mut cursor) {
+        let (name_node, annotation, default, star) = match child.kind() {
+            "identifier" => (Some(child), None, None, None),
+            "typed_parameter" => {
+                let inner =
+                    child.named_children(&mut child.walk()).find(|n| n.kind() != "type" && n.kind() != "comment");
+                let star = inner.and_then(|n| star_kind(n.kind()));
+                let name = if star.is_some() { inner.and_then(|n| n.named_child(0)) } else { inner };
+                (name, child.child_by_field_name("type"), None, star)
+            }
+            "default_parameter" => (child.child_by_field_name("name"), None, child.child_by_field_name("value"), None),
+            "typed_default_parameter" => (
+                child.child_by_field_name("name"),
+                child.child_by_field_name("type"),
+                child.child_by_field_name("value"),
+                None,
+            ),
+            "list_splat_pattern" | "dictionary_splat_pattern" => {
+                (child.named_child(0), None, None, star_kind(child.kind()))
+            }
+            "keyword_separator" => {
+                keyword_only = true;
+                continue;
+            }
+            "positional_separator" => {
+                for param in params.iter_mut().filter(|p| p.kind == ParamKind::Regular) {
+                    param.kind = ParamKind::PositionalOnly;
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let Some(name) = name_node.filter(|n| n.kind() == "identifier").and_then(|n| text(n, source)) else {
+            continue;
+        };
+        let kind = match star {
+            Some(kind) => {
+                if kind == ParamKind::VarPositional {
+                    keyword_only = true;
+                }
+                kind
+            }
+            None if keyword_only => ParamKind::KeywordOnly,
+            None => ParamKind::Regular,
+        };
+        let implicit = receiver_expected && params.is_empty() && matches!(kind, ParamKind::Regular);
+        params.push(Param {
+            name: name.to_string(),
+            kind,
+            annotation: annotation.and_then(|a| text(a, source)).map(str::to_string),
+            default: default.and_then(|d| text(d, source)).map(str::to_string),
+            implicit,
+        });
+    }
+    params
+}
+
+fn star_kind(kind: &str) -> Option<ParamKind> {
+    match kind {
+        "list_splat_pattern" => Some(ParamKind::VarPositional),
+        "dictionary_splat_pattern" => Some(ParamKind::VarKeyword),
+        _ => None,
+    }
+}
+
+/// Bases, annotated attributes and field-ness; `__init__` facts are filled in
+/// when the method is met.
+fn class_facts(node: Node<'_>, body: Node<'_>, decorators: &[Decorator], source: &str) -> ClassFacts {
+    let bases: Vec<String> = node
+        .child_by_field_name("superclasses")
+        .map(|list| {
+            let mut cursor = list.walk();
+            list.named_children(&mut cursor)
+                .filter(|n| !matches!(n.kind(), "keyword_argument" | "comment"))
+                .filter_map(|n| text(n, source).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let has_fields = decorators.iter().any(|d| d.kind == DecoratorKind::Dataclass)
+        || bases.iter().any(|b| {
+            let last = b.rsplit('.').next().unwrap_or(b);
+            let last = last.split('[').next().unwrap_or(last);
+            matches!(last, "NamedTuple" | "TypedDict" | "BaseModel" | "BaseSettings" | "Struct")
+        });
+    let mut attributes = Vec::new();
+    let mut cursor = body.walk();
+    for statement in body.named_children(&mut cursor) {
+        if let Some((name, annotation, default)) = simple_assignment(statement, source)
+            && annotation.is_some()
+        {
+            attributes.push(Attribute { name, annotation, default, line: statement.start_position().row + 1 });
+        }
+    }
+    ClassFacts { bases, attributes, has_fields, init_params: None, instance_attributes: Vec::new() }
+}
+
+/// `NAME = value` or `NAME: T = value` as a statement: name, annotation, value.
+fn simple_assignment(statement: Node<'_>, source: &str) -> Option<(String, Option<String>, Option<String>)> {
+    if statement.kind() != "expression_statement" {
+        return None;
+    }
+    let assignment = statement.named_child(0).filter(|n| n.kind() == "assignment")?;
+    let left = assignment.child_by_field_name("left").filter(|n| n.kind() == "identifier")?;
+    let annotation = assignment.child_by_field_name("type").and_then(|t| text(t, source)).map(str::to_string);
+    let value = assignment.child_by_field_name("right").and_then(|v| text(v, source)).map(str::to_string);
+    Some((text(left, source)?.to_string(), annotation, value))
+}
+
+fn module_variables(root: Node<'_>, source: &str) -> Vec<Variable> {
+    let mut cursor = root.walk();
+    root.named_children(&mut cursor)
+        .filter_map(|statement| {
+            let (name, annotation, value) = simple_assignment(statement, source)?;
+            Some(Variable { name, annotation, value, line: statement.start_position().row + 1 })
+        })
+        .collect()
+}
+
+/// Exception names a `raise` statement raises: `raise X`, `raise X(...)`,
+/// `raise X from e`; a re-raised `except ... as e` name stands for the caught
+/// types. Bare `raise` and computed exceptions name nothing.
+fn raised_names(statement: Node<'_>, source: &str) -> Vec<String> {
+    let cause = statement.child_by_field_name("cause").map(|c| c.id());
+    let mut cursor = statement.walk();
+    let Some(mut raised) =
+        statement.named_children(&mut cursor).find(|n| Some(n.id()) != cause && n.kind() != "comment")
+    else {
+        return Vec::new();
+    };
+    if raised.kind() == "call"
+        && let Some(function) = raised.child_by_field_name("function")
+    {
+        raised = function;
+    }
+    match raised.kind() {
+        "identifier" => {
+            let Some(name) = text(raised, source) else { return Vec::new() };
+            if let Some(caught) = caught_as(statement, name, source) {
+                return caught;
+            }
+            vec![name.to_string()]
+        }
+        "attribute" => text(raised, source).map(|t| vec![t.split_whitespace().collect()]).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The exception types of the innermost `except ... as name` around `node`,
+/// stopping at the enclosing function.
+fn caught_as(node: Node<'_>, name: &str, source: &str) -> Option<Vec<String>> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        match n.kind() {
+            "function_definition" | "lambda" | "class_definition" => return None,
+            "except_clause" => {
+                let alias = n.child_by_field_name("alias").and_then(|a| text(a, source));
+                if alias == Some(name) {
+                    let mut cursor = n.walk();
+                    let types: Vec<String> = n
+                        .children_by_field_name("value", &mut cursor)
+                        .flat_map(|v| match v.kind() {
+                            "tuple" | "parenthesized_expression" => {
+                                let mut inner = v.walk();
+                                v.named_children(&mut inner)
+                                    .filter_map(|e| text(e, source).map(str::to_string))
+                                    .collect::<Vec<_>>()
+                            }
+                            _ => text(v, source).map(str::to_string).into_iter().collect::<Vec<_>>(),
+                        })
+                        .collect();
+                    return (!types.is_empty()).then_some(types);
+                }
+            }
+            _ => {}
+        }
+        current = n.parent();
+    }
+    None
+}
+
+/// A `return` with a value other than a plain `None`.
+fn returns_value(statement: Node<'_>, source: &str) -> bool {
+    let mut cursor = statement.walk();
+    statement
+        .named_children(&mut cursor)
+        .find(|n| n.kind() != "comment")
+        .is_some_and(|value| text(value, source) != Some("None"))
+}
+
+fn at_line(node: Node<'_>) -> usize {
+    node.start_position().row + 1
+}
+
+fn text<'s>(node: Node<'_>, source: &'s str) -> Option<&'s str> {
+    source.get(node.byte_range())
+}
+
+fn line_count(source: &str) -> usize {
+    let newlines = source.bytes().filter(|&b| b == b'\n').count();
+    if source.is_empty() || source.ends_with('\n') { newlines } else { newlines + 1 }
+}
