@@ -53,6 +53,7 @@ pub fn render(doc: &Docstring, opts: &RenderOptions) -> String {
 pub fn render_value(doc: &Docstring, opts: &RenderOptions) -> String {
     let indent_width = layout::display_width(&opts.indent);
     let layout = Layout::new(opts.width.saturating_sub(indent_width).max(MIN_TEXT_WIDTH));
+    let doc = &one_line_heads(doc);
     let summary = layout::one_line(&doc.summary);
     let blocks: Vec<Vec<String>> = match opts.style {
         Style::Google => google::blocks(doc, &layout),
@@ -89,4 +90,33 @@ pub fn render_value(doc: &Docstring, opts: &RenderOptions) -> String {
     value.push('\n');
     value.push_str(&opts.indent);
     value
+}
+
+/// `doc` with every name, type, default and title on one line: they sit in
+/// entry heads, where a line break would break the layout (and leave
+/// trailing whitespace).
+fn one_line_heads(doc: &Docstring) -> Docstring {
+    let line = |s: &str| layout::one_line(s);
+    let opt = |s: &Option<String>| s.as_deref().map(layout::one_line);
+    let mut doc = doc.clone();
+    for p in &mut doc.params {
+        p.name = line(&p.name);
+        p.type_name = opt(&p.type_name);
+        p.default = opt(&p.default);
+    }
+    for r in doc.returns.iter_mut().chain(doc.yields.iter_mut()) {
+        r.name = opt(&r.name);
+        r.type_name = opt(&r.type_name);
+    }
+    for r in &mut doc.raises {
+        r.exception = line(&r.exception);
+    }
+    for a in &mut doc.attributes {
+        a.name = line(&a.name);
+        a.type_name = opt(&a.type_name);
+    }
+    for s in &mut doc.other_sections {
+        s.title = line(&s.title);
+    }
+    doc
 }
