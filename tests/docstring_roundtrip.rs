@@ -414,7 +414,7 @@ fn parse_never_panics() {
         let len = (lcg(&mut state) % 60) as usize;
         let mut s = String::new();
         for _ in 0..len {
-            if lcg(&mut state) % 4 == 0 {
+            if lcg(&mut state).is_multiple_of(4) {
                 s.push_str(words[(lcg(&mut state) as usize) % words.len()]);
             } else {
                 s.push(alphabet[(lcg(&mut state) as usize) % alphabet.len()]);

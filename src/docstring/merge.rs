@@ -80,10 +80,11 @@ fn merge_params(existing: &[ParamDoc], specs: &[ParamSpec]) -> Vec<ParamDoc> {
         .filter(|i| !matched.contains(&Some(*i)))
         .collect();
     let unmatched_new: Vec<usize> = (0..specs.len()).filter(|&i| matched[i].is_none()).collect();
-    // One parameter gone and one new: a rename. Its description most likely
-    // still holds, and losing human text is the worse mistake.
+    // One parameter gone and one new at the same position: a rename. Its
+    // description most likely still holds, and losing human text is the worse
+    // mistake.
     let renamed = match (unmatched_old.as_slice(), unmatched_new.as_slice()) {
-        ([old], [new]) => Some((*new, *old)),
+        ([old], [new]) if old == new => Some((*new, *old)),
         _ => None,
     };
     specs
@@ -154,11 +155,8 @@ fn merge_attributes(doc: &mut Docstring, def: &Definition, profile: LintProfile)
     let add_missing = !doc.attributes.is_empty() || has_fields;
     for (name, type_name) in expected {
         match doc.attributes.iter_mut().find(|a| a.name == name) {
-            Some(a) => {
-                if type_name.is_some() {
-                    a.type_name = type_name;
-                }
-            }
+            Some(a) if type_name.is_some() => a.type_name = type_name,
+            Some(_) => {}
             None if add_missing => doc.attributes.push(AttributeDoc {
                 name,
                 type_name,

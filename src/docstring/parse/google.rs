@@ -54,8 +54,11 @@ pub fn parse(lines: &[String]) -> Docstring {
 }
 
 /// How the entries of one layout are read (Google or autoDocstring PEP 257).
+/// An entry head: name, type, and the description text on the head line.
+pub type Head = (String, Option<String>, String);
+
 pub struct Entries {
-    pub param: fn(&str) -> Option<(String, Option<String>, String)>,
+    pub param: fn(&str) -> Option<Head>,
     pub returns: fn(&str) -> (Option<String>, String),
 }
 
@@ -156,10 +159,7 @@ fn fill_section(doc: &mut Docstring, title: &str, body: &[String], read: &Entrie
 /// Entries with a name; a line that is not an entry head continues the
 /// previous entry. `None` when the first line is not a head, so the section
 /// is kept verbatim instead.
-fn named_entries(
-    body: &[String],
-    head: fn(&str) -> Option<(String, Option<String>, String)>,
-) -> Option<Vec<(String, Option<String>, String)>> {
+fn named_entries(body: &[String], head: fn(&str) -> Option<Head>) -> Option<Vec<Head>> {
     let mut out: Vec<(String, Option<String>, String, Vec<String>)> = Vec::new();
     for (line, cont) in entries(body) {
         match (head(&line), out.last_mut()) {
@@ -222,7 +222,7 @@ pub fn is_exception_name(s: &str) -> bool {
 }
 
 /// `name (type): description` or `name: description`, stars allowed.
-pub fn google_head(line: &str) -> Option<(String, Option<String>, String)> {
+pub fn google_head(line: &str) -> Option<Head> {
     let name_end = line
         .find(|c: char| !(c == '*' || c == '_' || c == '.' || c.is_alphanumeric()))
         .unwrap_or(line.len());

@@ -113,7 +113,10 @@ fn fill_section(doc: &mut Docstring, title: &str, body: &[String]) {
 }
 
 /// `name : type` heads (several names may share one: `x, y : int`).
-fn named(body: &[String]) -> Vec<(Vec<String>, Option<String>, Option<String>, String)> {
+/// Names, type, default and description of one entry.
+type Named = (Vec<String>, Option<String>, Option<String>, String);
+
+fn named(body: &[String]) -> Vec<Named> {
     entries(body)
         .into_iter()
         .map(|(head, cont)| {

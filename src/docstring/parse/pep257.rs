@@ -1,7 +1,7 @@
 //! PEP 257 as autoDocstring and docBlockr write it: `Arguments:` sections with
 //! `name -- description` (or `name {type} -- description`) entries.
 
-use super::google::{Entries, fill_from_chunks, google_head, google_return_head, is_title};
+use super::google::{Entries, Head, fill_from_chunks, google_head, google_return_head, is_title};
 use super::sections::{section_title, split};
 use super::text::{looks_like_type, split_summary};
 use crate::docstring::model::Docstring;
@@ -21,7 +21,7 @@ pub fn parse(lines: &[String]) -> Docstring {
 }
 
 /// `name -- description`, `name {type} -- description`, or a Google head.
-fn dash_head(line: &str) -> Option<(String, Option<String>, String)> {
+fn dash_head(line: &str) -> Option<Head> {
     let Some((head, description)) = line.split_once(" --") else {
         return google_head(line);
     };

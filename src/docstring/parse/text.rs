@@ -100,7 +100,8 @@ pub fn split_summary(
 /// rather than prose: spaces only after commas or around `|`.
 pub fn looks_like_type(s: &str) -> bool {
     let s = s.trim();
-    if s.is_empty() || s.len() > 120 || s.ends_with('.') {
+    let placeholder = s.starts_with(crate::docstring::offline::PLACEHOLDER);
+    if placeholder || s.is_empty() || s.len() > 120 || s.ends_with('.') {
         return false;
     }
     let chars: Vec<char> = s.chars().collect();
@@ -117,7 +118,7 @@ pub fn looks_like_type(s: &str) -> bool {
                     return false;
                 }
             }
-            c if c.is_alphanumeric() || "_.,|'\"`~*-".contains(c) => {}
+            c if c.is_whitespace() || c.is_alphanumeric() || "_.,|'\"`~*-".contains(c) => {}
             _ => return false,
         }
     }
@@ -177,18 +178,18 @@ pub fn extract_default(description: &str) -> (String, Option<String>) {
             }
         }
     }
-    if let Some(body) = last_line.strip_suffix(')') {
-        if let Some(i) = body.rfind("(default: ") {
-            let before = &body[..i];
-            let value = body[i + "(default: ".len()..].trim();
-            let value = value
-                .strip_prefix('{')
-                .and_then(|v| v.strip_suffix('}'))
-                .unwrap_or(value);
-            if !value.is_empty() {
-                let kept = format!("{}{}", &d[..last_line_start], before.trim_end());
-                return (kept.trim_end().to_string(), Some(value.to_string()));
-            }
+    if let Some(body) = last_line.strip_suffix(')')
+        && let Some(i) = body.rfind("(default: ")
+    {
+        let before = &body[..i];
+        let value = body[i + "(default: ".len()..].trim();
+        let value = value
+            .strip_prefix('{')
+            .and_then(|v| v.strip_suffix('}'))
+            .unwrap_or(value);
+        if !value.is_empty() {
+            let kept = format!("{}{}", &d[..last_line_start], before.trim_end());
+            return (kept.trim_end().to_string(), Some(value.to_string()));
         }
     }
     (description.to_string(), None)
