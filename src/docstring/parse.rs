@@ -1,1 +1,42 @@
-//! TODO
+//! Reads a docstring's text into a structured `Docstring`, in any style.
+//!
+//! Parsing never loses human-written text: what a style's structure does not
+//! cover ends up in `description` or, verbatim, in `other_sections`. It never
+//! panics: every input, however odd, gives some `Docstring`.
+
+mod detect;
+mod fields;
+mod google;
+mod numpy;
+mod pep257;
+mod sections;
+mod text;
+
+use super::model::{Docstring, Style};
+
+pub use detect::detect_style;
+
+/// Parses `text` (the docstring's value, possibly indented as it appears in
+/// the source) in `style`, or in the detected style when `style` is `None`.
+/// Text in no recognisable style becomes a summary and a description.
+pub fn parse(text: &str, style: Option<Style>) -> Docstring {
+    let lines = text::clean_lines(text);
+    match style.or_else(|| detect::detect_lines(&lines)) {
+        Some(Style::Google) => google::parse(&lines),
+        Some(Style::Numpy) => numpy::parse(&lines),
+        Some(Style::Sphinx) => fields::parse(&lines, ':'),
+        Some(Style::Epytext) => fields::parse(&lines, '@'),
+        Some(Style::Pep257) => pep257::parse(&lines),
+        None => plain(&lines),
+    }
+}
+
+/// Summary (first paragraph) and description (the rest, as written).
+fn plain(lines: &[String]) -> Docstring {
+    let (summary, rest) = text::split_summary(lines, |_| false);
+    Docstring {
+        summary,
+        description: text::join(&rest),
+        ..Docstring::default()
+    }
+}
