@@ -3,4 +3,5 @@
 pub mod allocator;
 pub mod cli;
 pub mod docstring;
+pub mod engine;
 pub mod python;

@@ -15,11 +15,7 @@ fn venv_bin(tool: &str) -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
     let path = venv.join("bin").join(tool);
-    assert!(
-        path.exists(),
-        "{tool} not found at {} (set DOCWRIGHT_VENV)",
-        path.display()
-    );
+    assert!(path.exists(), "{tool} not found at {} (set DOCWRIGHT_VENV)", path.display());
     path
 }
 
@@ -28,19 +24,9 @@ fn python_file(style: Style) -> String {
         "\"\"\"Fixtures for the docstring linters.\"\"\"\n\nfrom collections.abc import Callable, Iterator\n",
     );
     let render_in = |doc: &docwright::docstring::Docstring, indent: &str| {
-        render(
-            doc,
-            &RenderOptions {
-                style,
-                width: 88,
-                indent: indent.to_string(),
-            },
-        )
+        render(doc, &RenderOptions { style, width: 88, indent: indent.to_string() })
     };
-    let options = GenerateOptions {
-        tuple_returns_per_element: style == Style::Numpy,
-        ..GenerateOptions::default()
-    };
+    let options = GenerateOptions { tuple_returns_per_element: style == Style::Numpy, ..GenerateOptions::default() };
     for f in fixtures() {
         let doc = generate_with(&f.def, &options);
         source.push_str("\n\n");
@@ -62,7 +48,12 @@ fn written_fetch() -> docwright::docstring::Docstring {
                       while a dead one fails fast enough for interactive use."
             .into(),
         params: vec![
-            ParamDoc { name: "url".into(), type_name: Some("str".into()), description: "Address of the resource.".into(), default: None },
+            ParamDoc {
+                name: "url".into(),
+                type_name: Some("str".into()),
+                description: "Address of the resource.".into(),
+                default: None,
+            },
             ParamDoc {
                 name: "retries".into(),
                 type_name: Some("int".into()),
@@ -70,16 +61,18 @@ fn written_fetch() -> docwright::docstring::Docstring {
                 default: Some("3".into()),
             },
         ],
-        returns: vec![ReturnDoc { name: None, type_name: Some("bytes".into()), description: "The response body.".into() }],
+        returns: vec![ReturnDoc {
+            name: None,
+            type_name: Some("bytes".into()),
+            description: "The response body.".into(),
+        }],
         raises: vec![RaiseDoc { exception: "TimeoutError".into(), description: "If every attempt times out.".into() }],
         ..Docstring::default()
     }
 }
 
 fn run(cmd: &mut Command, what: &str, source: &str) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
     assert!(
         out.status.success(),
         "{what} reported problems:\n{}\n{}\n--- file ---\n{source}",

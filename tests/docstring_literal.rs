@@ -4,9 +4,7 @@
 
 use std::process::Command;
 
-use docwright::docstring::{
-    Docstring, ParamDoc, RenderOptions, Style, python_literal, render, render_value,
-};
+use docwright::docstring::{Docstring, ParamDoc, RenderOptions, Style, python_literal, render, render_value};
 
 fn hostile_texts() -> Vec<String> {
     let mut cases: Vec<String> = [
@@ -79,8 +77,7 @@ fn docstring_for(text: &str) -> Docstring {
 fn check_in_python(pairs: &[(String, String)]) {
     let mut source = String::from("import ast, json, sys\nfailures = []\n");
     for (i, (literal, expected)) in pairs.iter().enumerate() {
-        let expected_json =
-            serde_json::to_string(&serde_json::to_string(expected).expect("json")).expect("json");
+        let expected_json = serde_json::to_string(&serde_json::to_string(expected).expect("json")).expect("json");
         let literal_json = serde_json::to_string(literal).expect("json");
         // JSON string literals are Python string literals too. Parse the literal
         // as the only statement of a module: exactly one string expression,
@@ -93,37 +90,21 @@ fn check_in_python(pairs: &[(String, String)]) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("literals.py");
     std::fs::write(&path, &source).expect("write");
-    let out = Command::new("python3")
-        .arg(&path)
-        .output()
-        .expect("python3 must be installed");
+    let out = Command::new("python3").arg(&path).output().expect("python3 must be installed");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
         let failed: Vec<usize> = serde_json::from_str(stdout.trim()).unwrap_or_default();
-        let shown: Vec<&(String, String)> = failed
-            .iter()
-            .filter_map(|&i| pairs.get(i))
-            .take(10)
-            .collect();
-        panic!(
-            "{} literals wrong (first: {shown:#?})\n{stderr}",
-            failed.len()
-        );
+        let shown: Vec<&(String, String)> = failed.iter().filter_map(|&i| pairs.get(i)).take(10).collect();
+        panic!("{} literals wrong (first: {shown:#?})\n{stderr}", failed.len());
     }
 }
 
 #[test]
 fn literals_evaluate_to_exactly_the_text() {
-    let pairs: Vec<(String, String)> = hostile_texts()
-        .into_iter()
-        .map(|t| (python_literal(&t), t))
-        .collect();
+    let pairs: Vec<(String, String)> = hostile_texts().into_iter().map(|t| (python_literal(&t), t)).collect();
     for (literal, _) in &pairs {
-        assert!(
-            literal.starts_with("\"\"\"") || literal.starts_with("r\"\"\""),
-            "{literal}"
-        );
+        assert!(literal.starts_with("\"\"\"") || literal.starts_with("r\"\"\""), "{literal}");
     }
     check_in_python(&pairs);
 }
@@ -135,16 +116,9 @@ fn rendered_docstrings_are_single_literals_in_every_style() {
         let doc = docstring_for(&text);
         for style in Style::ALL {
             for indent in ["    ", "\t", ""] {
-                let opts = RenderOptions {
-                    style,
-                    width: 60,
-                    indent: indent.to_string(),
-                };
+                let opts = RenderOptions { style, width: 60, indent: indent.to_string() };
                 let literal = render(&doc, &opts);
-                assert!(
-                    !literal.lines().any(|l| l != l.trim_end()),
-                    "trailing whitespace: {literal:?}"
-                );
+                assert!(!literal.lines().any(|l| l != l.trim_end()), "trailing whitespace: {literal:?}");
                 pairs.push((literal, render_value(&doc, &opts)));
             }
         }

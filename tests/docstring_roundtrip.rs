@@ -4,8 +4,8 @@
 mod common;
 
 use docwright::docstring::{
-    AttributeDoc, Docstring, ParamDoc, RaiseDoc, RenderOptions, ReturnDoc, Section, Style,
-    detect_style, parse, render_value,
+    AttributeDoc, Docstring, ParamDoc, RaiseDoc, RenderOptions, ReturnDoc, Section, Style, detect_style, parse,
+    render_value,
 };
 use pretty_assertions::assert_eq;
 
@@ -32,28 +32,13 @@ fn full() -> Docstring {
                 description: "Extra.".into(),
                 default: None,
             },
-            ParamDoc {
-                name: "**kwargs".into(),
-                type_name: None,
-                description: "Options.".into(),
-                default: None,
-            },
+            ParamDoc { name: "**kwargs".into(), type_name: None, description: "Options.".into(), default: None },
         ],
-        returns: vec![ReturnDoc {
-            name: None,
-            type_name: Some("bytes".into()),
-            description: "The body.".into(),
-        }],
+        returns: vec![ReturnDoc { name: None, type_name: Some("bytes".into()), description: "The body.".into() }],
         yields: vec![],
         raises: vec![
-            RaiseDoc {
-                exception: "TimeoutError".into(),
-                description: "If every attempt times out.".into(),
-            },
-            RaiseDoc {
-                exception: "ValueError".into(),
-                description: "If the URL is bad.".into(),
-            },
+            RaiseDoc { exception: "TimeoutError".into(), description: "If every attempt times out.".into() },
+            RaiseDoc { exception: "ValueError".into(), description: "If the URL is bad.".into() },
         ],
         attributes: vec![AttributeDoc {
             name: "hits".into(),
@@ -61,10 +46,7 @@ fn full() -> Docstring {
             description: "Hits.".into(),
         }],
         examples: ">>> fetch('x')\nb''".into(),
-        other_sections: vec![Section {
-            title: "Note".into(),
-            body: "Be careful.".into(),
-        }],
+        other_sections: vec![Section { title: "Note".into(), body: "Be careful.".into() }],
     }
 }
 
@@ -83,10 +65,8 @@ fn expressible(mut doc: Docstring, style: Style) -> Docstring {
     }
     if style == Style::Pep257 {
         // `Keyword Arguments:` (defaults and `**kwargs`) come after `Arguments:`.
-        let (keyword, positional): (Vec<ParamDoc>, Vec<ParamDoc>) = doc
-            .params
-            .into_iter()
-            .partition(|p| p.default.is_some() || p.name.starts_with("**"));
+        let (keyword, positional): (Vec<ParamDoc>, Vec<ParamDoc>) =
+            doc.params.into_iter().partition(|p| p.default.is_some() || p.name.starts_with("**"));
         doc.params = positional.into_iter().chain(keyword).collect();
     }
     doc
@@ -96,16 +76,9 @@ fn expressible(mut doc: Docstring, style: Style) -> Docstring {
 fn render_then_parse_gives_the_same_docstring_in_every_style() {
     for style in Style::ALL {
         let doc = expressible(full(), style);
-        let opts = RenderOptions {
-            style,
-            ..RenderOptions::default()
-        };
+        let opts = RenderOptions { style, ..RenderOptions::default() };
         let value = render_value(&doc, &opts);
-        assert_eq!(
-            detect_style(&value),
-            Some(style),
-            "detect {style}:\n{value}"
-        );
+        assert_eq!(detect_style(&value), Some(style), "detect {style}:\n{value}");
         let parsed = parse(&value, Some(style));
         assert_eq!(parsed, doc, "style {style}:\n{value}");
         // Parsing without a style hint gives the same.
@@ -120,16 +93,9 @@ fn wrapped_text_reaches_a_fixed_point() {
     doc.description = long.clone();
     doc.params[0].description = long;
     for style in Style::ALL {
-        let opts = RenderOptions {
-            style,
-            width: 72,
-            ..RenderOptions::default()
-        };
+        let opts = RenderOptions { style, width: 72, ..RenderOptions::default() };
         let once = render_value(&doc, &opts);
-        assert!(
-            once.lines().all(|l| l.len() <= 72),
-            "{style}: too wide:\n{once}"
-        );
+        assert!(once.lines().all(|l| l.len() <= 72), "{style}: too wide:\n{once}");
         let twice = render_value(&parse(&once, Some(style)), &opts);
         assert_eq!(once, twice, "{style}");
     }
@@ -157,10 +123,7 @@ fn reference_expected() -> Docstring {
             type_name: Some("bytes".into()),
             description: "The response body.".into(),
         }],
-        raises: vec![RaiseDoc {
-            exception: "TimeoutError".into(),
-            description: "If every attempt times out.".into(),
-        }],
+        raises: vec![RaiseDoc { exception: "TimeoutError".into(), description: "If every attempt times out.".into() }],
         ..Docstring::default()
     }
 }
@@ -290,14 +253,8 @@ fn unknown_sections_and_stray_text_are_kept() {
     assert_eq!(
         doc.other_sections,
         vec![
-            Section {
-                title: "Warning".into(),
-                body: "Hot.".into()
-            },
-            Section {
-                title: String::new(),
-                body: "Trailing words.".into()
-            },
+            Section { title: "Warning".into(), body: "Hot.".into() },
+            Section { title: String::new(), body: "Trailing words.".into() },
         ]
     );
     let numpy = "Do it.\n\nNotes\n-----\nSome notes\n  indented.\n\nFoo Bar\n-------\nCustom.\n";
@@ -305,32 +262,18 @@ fn unknown_sections_and_stray_text_are_kept() {
     assert_eq!(
         doc.other_sections,
         vec![
-            Section {
-                title: "Notes".into(),
-                body: "Some notes\n  indented.".into()
-            },
-            Section {
-                title: "Foo Bar".into(),
-                body: "Custom.".into()
-            },
+            Section { title: "Notes".into(), body: "Some notes\n  indented.".into() },
+            Section { title: "Foo Bar".into(), body: "Custom.".into() },
         ]
     );
     let sphinx = "Do it.\n\n:param x: The x.\n:meta private:\n";
     let doc = parse(sphinx, None);
-    assert_eq!(
-        doc.other_sections,
-        vec![Section {
-            title: String::new(),
-            body: ":meta private:".into()
-        }]
-    );
+    assert_eq!(doc.other_sections, vec![Section { title: String::new(), body: ":meta private:".into() }]);
 }
 
 /// A deterministic pseudo-random generator (no extra dependency).
 fn lcg(state: &mut u64) -> u64 {
-    *state = state
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     *state >> 33
 }
 
@@ -394,21 +337,8 @@ fn parse_never_panics() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let alphabet: Vec<char> = " \n\t\r:@-*()[]{},.|=>\\\"'aAxyé\u{0}\u{2028}"
-        .chars()
-        .collect();
-    let words = [
-        "Args:",
-        "Returns:",
-        "Parameters",
-        "----------",
-        ":param",
-        "@param",
-        "x",
-        " : ",
-        "--",
-        "\n    ",
-    ];
+    let alphabet: Vec<char> = " \n\t\r:@-*()[]{},.|=>\\\"'aAxyé\u{0}\u{2028}".chars().collect();
+    let words = ["Args:", "Returns:", "Parameters", "----------", ":param", "@param", "x", " : ", "--", "\n    "];
     let mut state = 42u64;
     for _ in 0..3000 {
         let len = (lcg(&mut state) % 60) as usize;
@@ -427,13 +357,7 @@ fn parse_never_panics() {
         for style in Style::ALL {
             let doc = parse(case, Some(style));
             // Rendering whatever came out must not panic either.
-            let _ = render_value(
-                &doc,
-                &RenderOptions {
-                    style,
-                    ..RenderOptions::default()
-                },
-            );
+            let _ = render_value(&doc, &RenderOptions { style, ..RenderOptions::default() });
         }
         let _ = detected;
     }

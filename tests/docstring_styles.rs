@@ -5,30 +5,19 @@ mod common;
 
 use common::fixtures;
 use docwright::docstring::{
-    Docstring, GenerateOptions, ParamDoc, RaiseDoc, RenderOptions, ReturnDoc, Style, generate_with,
-    render,
+    Docstring, GenerateOptions, ParamDoc, RaiseDoc, RenderOptions, ReturnDoc, Style, generate_with, render,
 };
 
 fn opts(style: Style, indent: &str) -> RenderOptions {
-    RenderOptions {
-        style,
-        width: 88,
-        indent: indent.to_string(),
-    }
+    RenderOptions { style, width: 88, indent: indent.to_string() }
 }
 
 fn skeleton_options(style: Style) -> GenerateOptions {
-    GenerateOptions {
-        tuple_returns_per_element: style == Style::Numpy,
-        ..GenerateOptions::default()
-    }
+    GenerateOptions { tuple_returns_per_element: style == Style::Numpy, ..GenerateOptions::default() }
 }
 
 fn all_styles(doc: &Docstring, indent: &str) -> String {
-    Style::ALL
-        .iter()
-        .map(|&style| format!("--- {style}\n{}\n", render(doc, &opts(style, indent))))
-        .collect()
+    Style::ALL.iter().map(|&style| format!("--- {style}\n{}\n", render(doc, &opts(style, indent)))).collect()
 }
 
 #[test]
@@ -52,7 +41,12 @@ pub fn written_fetch() -> Docstring {
                       while a dead one fails fast enough for interactive use."
             .into(),
         params: vec![
-            ParamDoc { name: "url".into(), type_name: Some("str".into()), description: "Address of the resource.".into(), default: None },
+            ParamDoc {
+                name: "url".into(),
+                type_name: Some("str".into()),
+                description: "Address of the resource.".into(),
+                default: None,
+            },
             ParamDoc {
                 name: "retries".into(),
                 type_name: Some("int".into()),
@@ -60,7 +54,11 @@ pub fn written_fetch() -> Docstring {
                 default: Some("3".into()),
             },
         ],
-        returns: vec![ReturnDoc { name: None, type_name: Some("bytes".into()), description: "The response body.".into() }],
+        returns: vec![ReturnDoc {
+            name: None,
+            type_name: Some("bytes".into()),
+            description: "The response body.".into(),
+        }],
         raises: vec![RaiseDoc { exception: "TimeoutError".into(), description: "If every attempt times out.".into() }],
         ..Docstring::default()
     }
@@ -73,10 +71,7 @@ fn written_docstring_with_wrapping_description() {
 
 #[test]
 fn one_liner_and_module() {
-    let one = Docstring {
-        summary: "Return the answer.".into(),
-        ..Docstring::default()
-    };
+    let one = Docstring { summary: "Return the answer.".into(), ..Docstring::default() };
     insta::assert_snapshot!("one_liner", all_styles(&one, "    "));
     let module = docwright::docstring::generate_module(&docwright::python::Module::default());
     insta::assert_snapshot!("module", all_styles(&module, ""));

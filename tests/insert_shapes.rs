@@ -91,7 +91,10 @@ fn crlf_stays_crlf() {
 fn form_feed_before_a_definition() {
     let source = "x = 1\n\x0c\ndef f():\n    pass\n\x0cdef g():\n    pass\n";
     let once = with_docstring(source, "f");
-    assert_eq!(once, "x = 1\n\x0c\ndef f():\n    \"\"\"Summary.\n\n    Details.\n    \"\"\"\n    pass\n\x0cdef g():\n    pass\n");
+    assert_eq!(
+        once,
+        "x = 1\n\x0c\ndef f():\n    \"\"\"Summary.\n\n    Details.\n    \"\"\"\n    pass\n\x0cdef g():\n    pass\n"
+    );
     assert_eq!(
         with_docstring(&once, "g"),
         "x = 1\n\x0c\ndef f():\n    \"\"\"Summary.\n\n    Details.\n    \"\"\"\n    pass\n\x0cdef g():\n    \"\"\"Summary.\n\n    Details.\n    \"\"\"\n    pass\n"
@@ -138,10 +141,7 @@ fn existing_docstrings_are_replaced_in_place() {
         with_docstring("def f():\n    (\"Old \"\n     \"text.\")\n", "f"),
         "def f():\n    \"\"\"Summary.\n\n    Details.\n    \"\"\"\n"
     );
-    assert_eq!(
-        with_docstring("def f(): 'Old.'\n", "f"),
-        "def f(): \"\"\"Summary.\n\n    Details.\n    \"\"\"\n"
-    );
+    assert_eq!(with_docstring("def f(): 'Old.'\n", "f"), "def f(): \"\"\"Summary.\n\n    Details.\n    \"\"\"\n");
 }
 
 #[test]

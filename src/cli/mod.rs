@@ -1,7 +1,9 @@
 //! The command-line front door: subcommands that call the engine.
 
 mod files;
+mod generate;
 mod inventory;
+mod write;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +22,8 @@ pub struct Cli {
 enum Command {
     /// List every module, class, function and method, and whether it has a docstring.
     Inventory(inventory::InventoryArgs),
+    /// Write missing docstrings (or update existing ones) and show, write or check the result.
+    Generate(generate::GenerateArgs),
 }
 
 /// Which files under a directory a command looks at.
@@ -39,6 +43,7 @@ pub fn run() -> i32 {
     init_logging(&cli.log);
     let result = match &cli.command {
         Command::Inventory(args) => inventory::run(args),
+        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(code) => code,

@@ -45,9 +45,7 @@ pub fn tuple_elements(annotation: &str) -> Option<Vec<String>> {
     let (name, args) = subscript(annotation)?;
     if !matches!(base_name(name), "tuple" | "Tuple")
         || args.len() < 2
-        || args
-            .iter()
-            .any(|a| a.is_empty() || *a == "..." || *a == "()")
+        || args.iter().any(|a| a.is_empty() || *a == "..." || *a == "()")
     {
         return None;
     }
@@ -60,12 +58,7 @@ pub fn yield_type(annotation: &str) -> Option<String> {
     let (name, args) = subscript(annotation)?;
     let known = matches!(
         base_name(name),
-        "Generator"
-            | "Iterator"
-            | "Iterable"
-            | "AsyncGenerator"
-            | "AsyncIterator"
-            | "AsyncIterable"
+        "Generator" | "Iterator" | "Iterable" | "AsyncGenerator" | "AsyncIterator" | "AsyncIterable"
     );
     let first = args.first().filter(|a| !a.is_empty())?;
     known.then(|| first.to_string())
@@ -79,10 +72,7 @@ pub fn is_no_value(annotation: &str) -> bool {
 /// True for annotations of generators (whose docstrings document yields).
 pub fn is_generator_annotation(annotation: &str) -> bool {
     yield_type(annotation).is_some()
-        || matches!(
-            base_name(annotation.trim()),
-            "Generator" | "Iterator" | "AsyncGenerator" | "AsyncIterator"
-        )
+        || matches!(base_name(annotation.trim()), "Generator" | "Iterator" | "AsyncGenerator" | "AsyncIterator")
 }
 
 #[cfg(test)]
@@ -101,10 +91,7 @@ mod tests {
 
     #[test]
     fn yield_types() {
-        assert_eq!(
-            yield_type("Generator[int, None, None]").as_deref(),
-            Some("int")
-        );
+        assert_eq!(yield_type("Generator[int, None, None]").as_deref(), Some("int"));
         assert_eq!(yield_type("typing.Iterator[str]").as_deref(), Some("str"));
         assert_eq!(yield_type("list[int]"), None);
     }

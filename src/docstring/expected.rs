@@ -31,25 +31,16 @@ pub enum Need {
 /// (documented like attributes), and `__init__` (its arguments belong in the
 /// class docstring under pydoclint's defaults).
 pub fn summary_only(def: &Definition) -> bool {
-    [
-        DecoratorKind::Overload,
-        DecoratorKind::Property,
-        DecoratorKind::Setter,
-        DecoratorKind::Deleter,
-    ]
-    .into_iter()
-    .any(|k| def.has_decorator(k))
+    [DecoratorKind::Overload, DecoratorKind::Property, DecoratorKind::Setter, DecoratorKind::Deleter]
+        .into_iter()
+        .any(|k| def.has_decorator(k))
         || (def.kind == DefinitionKind::Method && def.name == "__init__")
 }
 
 /// A body that only stands in for overriding implementations.
 pub fn is_stub(def: &Definition) -> bool {
     def.has_decorator(DecoratorKind::AbstractMethod)
-        || def
-            .facts
-            .raises
-            .iter()
-            .any(|r| r == "NotImplementedError" || r.ends_with(".NotImplementedError"))
+        || def.facts.raises.iter().any(|r| r == "NotImplementedError" || r.ends_with(".NotImplementedError"))
 }
 
 /// The parameters to document, in signature order; `None` when unknown (a
@@ -70,11 +61,7 @@ pub fn params(def: &Definition) -> Option<Vec<ParamSpec>> {
     class.has_fields.then(|| {
         class
             .fields()
-            .map(|a| ParamSpec {
-                name: a.name.clone(),
-                annotation: a.annotation.clone(),
-                default: a.default.clone(),
-            })
+            .map(|a| ParamSpec { name: a.name.clone(), annotation: a.annotation.clone(), default: a.default.clone() })
             .collect()
     })
 }
@@ -88,11 +75,7 @@ pub fn returns(def: &Definition) -> Need {
     }
     let stub = is_stub(def);
     if def.facts.yields {
-        return if def.facts.returns_value {
-            Need::Unknown
-        } else {
-            Need::No
-        };
+        return if def.facts.returns_value { Need::Unknown } else { Need::No };
     }
     match def.returns.as_deref() {
         Some(a) if is_no_value(a) => Need::No,
@@ -110,18 +93,11 @@ pub fn yields(def: &Definition) -> Need {
     if def.kind == DefinitionKind::Class {
         return Need::No;
     }
-    let annotated = def
-        .returns
-        .as_deref()
-        .filter(|a| is_generator_annotation(a));
+    let annotated = def.returns.as_deref().filter(|a| is_generator_annotation(a));
     if def.facts.yields || (is_stub(def) && annotated.is_some()) {
         return Need::Yes(def.returns.as_deref().and_then(yield_type));
     }
-    if is_stub(def) && def.returns.is_none() {
-        Need::Unknown
-    } else {
-        Need::No
-    }
+    if is_stub(def) && def.returns.is_none() { Need::Unknown } else { Need::No }
 }
 
 /// Attributes a class docstring should list: class-level annotated
@@ -132,11 +108,7 @@ pub fn attributes(def: &Definition, profile: LintProfile) -> Option<Vec<(String,
     let mut out: Vec<(String, Option<String>)> = class
         .attributes
         .iter()
-        .filter(|a| {
-            !a.annotation
-                .as_deref()
-                .is_some_and(|t| t.ends_with("KW_ONLY"))
-        })
+        .filter(|a| !a.annotation.as_deref().is_some_and(|t| t.ends_with("KW_ONLY")))
         .map(|a| (a.name.clone(), a.annotation.clone()))
         .collect();
     if profile.documents_instance_attributes() {

@@ -120,7 +120,13 @@ fn definition_placement(source: &str, definition: &Definition) -> Result<Placeme
     // like the first statement.
     let insert_at = next_line_start(source, body.colon_end);
     let indent = indentation(source, first_code_line(source, insert_at, body.block.start));
-    Ok(Placement { range: insert_at..insert_at, before: indent.clone(), after: line_ending.to_string(), indent, line_ending })
+    Ok(Placement {
+        range: insert_at..insert_at,
+        before: indent.clone(),
+        after: line_ending.to_string(),
+        indent,
+        line_ending,
+    })
 }
 
 /// The start of the first line from `from` on that holds code (not blank, not

@@ -40,9 +40,7 @@ fn fits_raw(value: &str) -> bool {
     !value.contains("\"\"\"")
         && !value.ends_with('"')
         && !value.ends_with('\\')
-        && !value
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        && !value.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
 }
 
 #[cfg(test)]

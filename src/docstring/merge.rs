@@ -34,20 +34,14 @@ pub fn merge_with(existing: &Docstring, def: &Definition, profile: LintProfile) 
         return doc;
     }
     match expected::returns(def) {
-        Need::Yes(type_name) if doc.returns.is_empty() => {
-            doc.returns = return_entries(type_name, false)
-        }
+        Need::Yes(type_name) if doc.returns.is_empty() => doc.returns = return_entries(type_name, false),
         Need::Yes(type_name) => update_return_types(&mut doc.returns, type_name.as_deref()),
         Need::No => doc.returns.clear(),
         Need::Unknown => {}
     }
     match expected::yields(def) {
         Need::Yes(type_name) if doc.yields.is_empty() => {
-            doc.yields = vec![ReturnDoc {
-                name: None,
-                type_name,
-                description: placeholder_description(),
-            }]
+            doc.yields = vec![ReturnDoc { name: None, type_name, description: placeholder_description() }]
         }
         Need::Yes(type_name) => update_return_types(&mut doc.yields, type_name.as_deref()),
         Need::No => doc.yields.clear(),
@@ -55,30 +49,17 @@ pub fn merge_with(existing: &Docstring, def: &Definition, profile: LintProfile) 
     }
     // Documented raises stay (a callee may raise them); new ones are added.
     for exception in &def.facts.raises {
-        if !doc
-            .raises
-            .iter()
-            .any(|r| names_exception(&r.exception, exception))
-        {
-            doc.raises.push(RaiseDoc {
-                exception: exception.clone(),
-                description: placeholder_description(),
-            });
+        if !doc.raises.iter().any(|r| names_exception(&r.exception, exception)) {
+            doc.raises.push(RaiseDoc { exception: exception.clone(), description: placeholder_description() });
         }
     }
     doc
 }
 
 fn merge_params(existing: &[ParamDoc], specs: &[ParamSpec]) -> Vec<ParamDoc> {
-    let find = |spec: &ParamSpec| {
-        existing
-            .iter()
-            .position(|p| bare_name(&p.name) == bare_name(&spec.name))
-    };
+    let find = |spec: &ParamSpec| existing.iter().position(|p| bare_name(&p.name) == bare_name(&spec.name));
     let matched: Vec<Option<usize>> = specs.iter().map(find).collect();
-    let unmatched_old: Vec<usize> = (0..existing.len())
-        .filter(|i| !matched.contains(&Some(*i)))
-        .collect();
+    let unmatched_old: Vec<usize> = (0..existing.len()).filter(|i| !matched.contains(&Some(*i))).collect();
     let unmatched_new: Vec<usize> = (0..specs.len()).filter(|&i| matched[i].is_none()).collect();
     // One parameter gone and one new at the same position: a rename. Its
     // description most likely still holds, and losing human text is the worse
@@ -95,10 +76,7 @@ fn merge_params(existing: &[ParamDoc], specs: &[ParamSpec]) -> Vec<ParamDoc> {
             let kept = source.and_then(|j| existing.get(j));
             ParamDoc {
                 name: spec.name.clone(),
-                type_name: spec
-                    .annotation
-                    .clone()
-                    .or_else(|| kept.and_then(|p| p.type_name.clone())),
+                type_name: spec.annotation.clone().or_else(|| kept.and_then(|p| p.type_name.clone())),
                 description: kept.map_or_else(placeholder_description, |p| p.description.clone()),
                 default: spec.default.clone(),
             }
@@ -124,9 +102,7 @@ fn update_return_types(entries: &mut [ReturnDoc], annotation: Option<&str>) {
 /// (`errors.Timeout` and `Timeout`), or one of a comma-separated list.
 fn names_exception(documented: &str, raised: &str) -> bool {
     let last = |s: &str| s.rsplit('.').next().unwrap_or(s).trim().to_string();
-    documented
-        .split(',')
-        .any(|d| d.trim() == raised || last(d) == last(raised))
+    documented.split(',').any(|d| d.trim() == raised || last(d) == last(raised))
 }
 
 /// Adds missing attributes when the class documents attributes already or has
@@ -135,33 +111,23 @@ fn names_exception(documented: &str, raised: &str) -> bool {
 /// elsewhere).
 fn merge_attributes(doc: &mut Docstring, def: &Definition, profile: LintProfile) {
     // An author who documents instance attributes wants new ones too.
-    let documents_instance = def.class.as_ref().is_some_and(|c| {
-        c.instance_attributes
-            .iter()
-            .any(|i| doc.attributes.iter().any(|a| a.name == i.name))
-    });
-    let profile = if documents_instance {
-        LintProfile::Thorough
-    } else {
-        profile
-    };
+    let documents_instance = def
+        .class
+        .as_ref()
+        .is_some_and(|c| c.instance_attributes.iter().any(|i| doc.attributes.iter().any(|a| a.name == i.name)));
+    let profile = if documents_instance { LintProfile::Thorough } else { profile };
     let Some(expected) = expected::attributes(def, profile) else {
         return;
     };
-    let has_fields = def
-        .class
-        .as_ref()
-        .is_some_and(|c| c.has_fields || !c.attributes.is_empty());
+    let has_fields = def.class.as_ref().is_some_and(|c| c.has_fields || !c.attributes.is_empty());
     let add_missing = !doc.attributes.is_empty() || has_fields;
     for (name, type_name) in expected {
         match doc.attributes.iter_mut().find(|a| a.name == name) {
             Some(a) if type_name.is_some() => a.type_name = type_name,
             Some(_) => {}
-            None if add_missing => doc.attributes.push(AttributeDoc {
-                name,
-                type_name,
-                description: placeholder_description(),
-            }),
+            None if add_missing => {
+                doc.attributes.push(AttributeDoc { name, type_name, description: placeholder_description() })
+            }
             None => {}
         }
     }

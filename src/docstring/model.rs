@@ -91,13 +91,7 @@ pub enum Style {
 }
 
 impl Style {
-    pub const ALL: [Style; 5] = [
-        Style::Google,
-        Style::Numpy,
-        Style::Sphinx,
-        Style::Epytext,
-        Style::Pep257,
-    ];
+    pub const ALL: [Style; 5] = [Style::Google, Style::Numpy, Style::Sphinx, Style::Epytext, Style::Pep257];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -44,10 +44,7 @@ pub fn generate(def: &Definition) -> Docstring {
 /// Attributes for classes. Overloads, properties and `__init__` get a summary
 /// only.
 pub fn generate_with(def: &Definition, opts: &GenerateOptions) -> Docstring {
-    let mut doc = Docstring {
-        summary: placeholder_summary(),
-        ..Docstring::default()
-    };
+    let mut doc = Docstring { summary: placeholder_summary(), ..Docstring::default() };
     if expected::summary_only(def) {
         return doc;
     }
@@ -65,11 +62,7 @@ pub fn generate_with(def: &Definition, opts: &GenerateOptions) -> Docstring {
         doc.attributes = expected::attributes(def, opts.profile)
             .unwrap_or_default()
             .into_iter()
-            .map(|(name, type_name)| AttributeDoc {
-                name,
-                type_name,
-                description: placeholder_description(),
-            })
+            .map(|(name, type_name)| AttributeDoc { name, type_name, description: placeholder_description() })
             .collect();
         return doc;
     }
@@ -77,43 +70,25 @@ pub fn generate_with(def: &Definition, opts: &GenerateOptions) -> Docstring {
         doc.returns = return_entries(type_name, opts.tuple_returns_per_element);
     }
     if let Need::Yes(type_name) = expected::yields(def) {
-        doc.yields = vec![ReturnDoc {
-            name: None,
-            type_name,
-            description: placeholder_description(),
-        }];
+        doc.yields = vec![ReturnDoc { name: None, type_name, description: placeholder_description() }];
     }
     doc.raises = def
         .facts
         .raises
         .iter()
-        .map(|e| RaiseDoc {
-            exception: e.clone(),
-            description: placeholder_description(),
-        })
+        .map(|e| RaiseDoc { exception: e.clone(), description: placeholder_description() })
         .collect();
     doc
 }
 
 pub(crate) fn return_entries(type_name: Option<String>, per_element: bool) -> Vec<ReturnDoc> {
-    let elements = type_name
-        .as_deref()
-        .filter(|_| per_element)
-        .and_then(tuple_elements);
+    let elements = type_name.as_deref().filter(|_| per_element).and_then(tuple_elements);
     match elements {
         Some(elements) => elements
             .into_iter()
-            .map(|t| ReturnDoc {
-                name: None,
-                type_name: Some(t),
-                description: placeholder_description(),
-            })
+            .map(|t| ReturnDoc { name: None, type_name: Some(t), description: placeholder_description() })
             .collect(),
-        None => vec![ReturnDoc {
-            name: None,
-            type_name,
-            description: placeholder_description(),
-        }],
+        None => vec![ReturnDoc { name: None, type_name, description: placeholder_description() }],
     }
 }
 
@@ -122,8 +97,5 @@ pub(crate) fn return_entries(type_name: Option<String>, per_element: bool) -> Ve
 /// faster than it helps.)
 pub fn generate_module(module: &Module) -> Docstring {
     let _ = module;
-    Docstring {
-        summary: placeholder_summary(),
-        ..Docstring::default()
-    }
+    Docstring { summary: placeholder_summary(), ..Docstring::default() }
 }

@@ -34,9 +34,5 @@ pub fn parse(text: &str, style: Option<Style>) -> Docstring {
 /// Summary (first paragraph) and description (the rest, as written).
 fn plain(lines: &[String]) -> Docstring {
     let (summary, rest) = text::split_summary(lines, |_| false);
-    Docstring {
-        summary,
-        description: text::join(&rest),
-        ..Docstring::default()
-    }
+    Docstring { summary, description: text::join(&rest), ..Docstring::default() }
 }

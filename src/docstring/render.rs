@@ -29,11 +29,7 @@ pub struct RenderOptions {
 
 impl Default for RenderOptions {
     fn default() -> Self {
-        RenderOptions {
-            style: Style::Google,
-            width: 88,
-            indent: "    ".to_string(),
-        }
+        RenderOptions { style: Style::Google, width: 88, indent: "    ".to_string() }
     }
 }
 

@@ -75,7 +75,9 @@ pub fn decode(bytes: &[u8]) -> Result<SourceText, DecodeError> {
         Some((label, line)) => {
             let encoding = encoding_for_label(label)
                 .ok_or_else(|| DecodeError::UnknownEncoding { label: label.clone(), line: *line })?;
-            if bom && encoding != SourceEncoding::Utf8 {
+            // Python's rule: with a BOM, only a declaration whose normal name is
+            // exactly `utf-8` is allowed (`utf8` is refused).
+            if bom && !is_python_utf8_name(label) {
                 return Err(DecodeError::BomConflict { label: label.clone() });
             }
             encoding
@@ -172,6 +174,12 @@ fn trim_ascii_ws(line: &[u8]) -> &[u8] {
     &line[start..]
 }
 
+/// Python's `tokenize.get_normal_name(label) == "utf-8"`.
+fn is_python_utf8_name(label: &str) -> bool {
+    let normal: String = label.chars().take(12).collect::<String>().to_ascii_lowercase().replace('_', "-");
+    normal == "utf-8" || normal.starts_with("utf-8-")
+}
+
 /// Python's codec names mapped to ours. Python normalises `_` to `-` and
 /// lowercases; `latin-1` and friends are true ISO-8859-1 (not windows-1252, which
 /// is what the web's `latin1` label means).
@@ -242,6 +250,8 @@ mod tests {
             Err(DecodeError::InvalidDeclared { encoding: "utf-8", line: 1 })
         ));
         assert!(matches!(decode(b"\xEF\xBB\xBF# coding: latin-1\n"), Err(DecodeError::BomConflict { .. })));
+        assert!(matches!(decode(b"\xEF\xBB\xBF# coding: utf8\n"), Err(DecodeError::BomConflict { .. })));
+        assert!(decode(b"\xEF\xBB\xBF# coding: UTF_8\n").is_ok());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 #![allow(dead_code)]
 
 use docwright::python::{
-    Attribute, BodyFacts, BodyLayout, ClassFacts, Decorator, DecoratorKind, Definition,
-    DefinitionKind, Param, ParamKind,
+    Attribute, BodyFacts, BodyLayout, ClassFacts, Decorator, DecoratorKind, Definition, DefinitionKind, Param,
+    ParamKind,
 };
 
 pub fn param(name: &str, annotation: Option<&str>, default: Option<&str>) -> Param {
@@ -18,32 +18,16 @@ pub fn param(name: &str, annotation: Option<&str>, default: Option<&str>) -> Par
     }
 }
 
-pub fn kind_param(
-    name: &str,
-    kind: ParamKind,
-    annotation: Option<&str>,
-    default: Option<&str>,
-) -> Param {
-    Param {
-        kind,
-        ..param(name, annotation, default)
-    }
+pub fn kind_param(name: &str, kind: ParamKind, annotation: Option<&str>, default: Option<&str>) -> Param {
+    Param { kind, ..param(name, annotation, default) }
 }
 
 pub fn self_param() -> Param {
-    Param {
-        implicit: true,
-        ..param("self", None, None)
-    }
+    Param { implicit: true, ..param("self", None, None) }
 }
 
 pub fn attribute(name: &str, annotation: Option<&str>) -> Attribute {
-    Attribute {
-        name: name.to_string(),
-        annotation: annotation.map(str::to_string),
-        default: None,
-        line: 1,
-    }
+    Attribute { name: name.to_string(), annotation: annotation.map(str::to_string), default: None, line: 1 }
 }
 
 /// A function `name(params) -> returns` with empty body facts.
@@ -65,49 +49,26 @@ pub fn function(name: &str, params: Vec<Param>, returns: Option<&str>) -> Defini
         facts: BodyFacts::default(),
         class: None,
         docstring: None,
-        body: BodyLayout {
-            colon_end: 0,
-            block: 0..0,
-            inline: false,
-        },
+        body: BodyLayout { colon_end: 0, block: 0..0, inline: false },
     }
 }
 
 pub fn method(name: &str, mut params: Vec<Param>, returns: Option<&str>) -> Definition {
     params.insert(0, self_param());
-    Definition {
-        kind: DefinitionKind::Method,
-        ..function(name, params, returns)
-    }
+    Definition { kind: DefinitionKind::Method, ..function(name, params, returns) }
 }
 
 pub fn class(name: &str, facts: ClassFacts) -> Definition {
-    Definition {
-        kind: DefinitionKind::Class,
-        class: Some(facts),
-        ..function(name, Vec::new(), None)
-    }
+    Definition { kind: DefinitionKind::Class, class: Some(facts), ..function(name, Vec::new(), None) }
 }
 
-pub fn with_facts(
-    mut def: Definition,
-    raises: &[&str],
-    returns_value: bool,
-    yields: bool,
-) -> Definition {
-    def.facts = BodyFacts {
-        raises: raises.iter().map(|s| s.to_string()).collect(),
-        returns_value,
-        yields,
-    };
+pub fn with_facts(mut def: Definition, raises: &[&str], returns_value: bool, yields: bool) -> Definition {
+    def.facts = BodyFacts { raises: raises.iter().map(|s| s.to_string()).collect(), returns_value, yields };
     def
 }
 
 pub fn decorated(mut def: Definition, text: &str, kind: DecoratorKind) -> Definition {
-    def.decorators.push(Decorator {
-        text: text.to_string(),
-        kind,
-    });
+    def.decorators.push(Decorator { text: text.to_string(), kind });
     def
 }
 
@@ -124,48 +85,23 @@ pub fn fixtures() -> Vec<Fixture> {
     use docwright::python::ClassFacts;
     let typed = function(
         "fetch",
-        vec![
-            param("url", Some("str"), None),
-            param("retries", Some("int"), Some("3")),
-        ],
+        vec![param("url", Some("str"), None), param("retries", Some("int"), Some("3"))],
         Some("bytes"),
     );
     let kinds = function(
         "call",
         vec![
-            kind_param(
-                "fn",
-                ParamKind::PositionalOnly,
-                Some("Callable[..., int]"),
-                None,
-            ),
+            kind_param("fn", ParamKind::PositionalOnly, Some("Callable[..., int]"), None),
             kind_param("args", ParamKind::VarPositional, Some("int"), None),
-            kind_param(
-                "timeout",
-                ParamKind::KeywordOnly,
-                Some("float | None"),
-                Some("None"),
-            ),
+            kind_param("timeout", ParamKind::KeywordOnly, Some("float | None"), Some("None")),
             kind_param("kwargs", ParamKind::VarKeyword, Some("str"), None),
         ],
         Some("int"),
     );
-    let generator = with_facts(
-        function(
-            "count",
-            vec![param("n", Some("int"), None)],
-            Some("Iterator[int]"),
-        ),
-        &[],
-        false,
-        true,
-    );
+    let generator =
+        with_facts(function("count", vec![param("n", Some("int"), None)], Some("Iterator[int]")), &[], false, true);
     let raising = with_facts(
-        function(
-            "check",
-            vec![param("value", Some("str"), None)],
-            Some("None"),
-        ),
+        function("check", vec![param("value", Some("str"), None)], Some("None")),
         &["ValueError", "TypeError"],
         false,
         false,
@@ -179,17 +115,8 @@ pub fn fixtures() -> Vec<Fixture> {
             ..ClassFacts::default()
         },
     );
-    let property = decorated(
-        method("total", vec![], Some("int")),
-        "property",
-        DecoratorKind::Property,
-    );
-    let pair = with_facts(
-        function("pair", vec![], Some("tuple[int, str]")),
-        &[],
-        true,
-        false,
-    );
+    let property = decorated(method("total", vec![], Some("int")), "property", DecoratorKind::Property);
+    let pair = with_facts(function("pair", vec![], Some("tuple[int, str]")), &[], true, false);
     vec![
         Fixture {
             name: "typed_defaults",

@@ -11,6 +11,15 @@ import json
 import sys
 import tokenize
 
+# Files Python parses but tree-sitter-python 0.25 does not: docwright must flag
+# them as having syntax errors (so nothing is written to them) instead of
+# listing a wrong outline. Any other disagreement is a mismatch.
+KNOWN_GRAMMAR_GAPS = {
+    # A continuation line inside parentheses that is indented less than the
+    # statement it continues (line 1334): the grammar's scanner emits a dedent.
+    "test/test_compile.py",
+}
+
 
 def ast_definitions(tree):
     """Yield (qualname, kind, line, end_line, has_docstring) for every def."""
@@ -43,7 +52,21 @@ def main():
         except (SyntaxError, UnicodeDecodeError, ValueError):
             unparsable += 1
             continue
+        if any(path.endswith("/" + gap) for gap in KNOWN_GRAMMAR_GAPS):
+            if not entry["syntax_errors"]:
+                mismatches.append(f"{path}: expected to be flagged with syntax errors (known grammar gap)")
+            continue
         compared += 1
+        if entry["syntax_errors"]:
+            try:
+                # `ast` accepts a few things the compiler rejects, such as
+                # `from __future__ import *`; such a file is not valid Python.
+                compile(source, path, "exec")
+                mismatches.append(f"{path}: docwright reports syntax errors, Python compiles it")
+            except SyntaxError:
+                compared -= 1
+                unparsable += 1
+                continue
         if entry.get("error"):
             mismatches.append(f"{path}: docwright could not read it: {entry['error']}")
             continue

@@ -42,10 +42,7 @@ pub fn detect_lines(lines: &[String]) -> Option<Style> {
         return Some(Style::Numpy);
     }
     for (lead, style) in [(':', Style::Sphinx), ('@', Style::Epytext)] {
-        if lines
-            .iter()
-            .any(|l| is_field(l, lead) && SPHINX_FIELDS.contains(&field_name(l).as_str()))
-        {
+        if lines.iter().any(|l| is_field(l, lead) && SPHINX_FIELDS.contains(&field_name(l).as_str())) {
             return Some(style);
         }
     }
@@ -54,17 +51,13 @@ pub fn detect_lines(lines: &[String]) -> Option<Style> {
         return None;
     }
     // autoDocstring's PEP 257 layout: `name -- description` entries.
-    let dashed = split(lines, &is_title)
-        .into_iter()
-        .any(|chunk| match chunk {
-            Chunk::Section { title, body } => {
-                matches!(kind_of(&title), Some(Kind::Params | Kind::Attributes))
-                    && body
-                        .iter()
-                        .any(|l| !l.starts_with(char::is_whitespace) && l.contains(" -- "))
-            }
-            Chunk::Text(_) => false,
-        });
+    let dashed = split(lines, &is_title).into_iter().any(|chunk| match chunk {
+        Chunk::Section { title, body } => {
+            matches!(kind_of(&title), Some(Kind::Params | Kind::Attributes))
+                && body.iter().any(|l| !l.starts_with(char::is_whitespace) && l.contains(" -- "))
+        }
+        Chunk::Text(_) => false,
+    });
     Some(if dashed { Style::Pep257 } else { Style::Google })
 }
 
@@ -89,9 +82,5 @@ fn is_numpy_title(title: &str) -> bool {
 }
 
 fn field_name(line: &str) -> String {
-    line.chars()
-        .skip(1)
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect::<String>()
-        .to_ascii_lowercase()
+    line.chars().skip(1).take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_lowercase()
 }

@@ -2,9 +2,7 @@
 
 use super::google::{Kind, kind_of};
 use super::sections::{Chunk, split};
-use super::text::{
-    dedent, entry_description, extract_default, indent_of, join, split_summary, trim_blank_ends,
-};
+use super::text::{dedent, entry_description, extract_default, indent_of, join, split_summary, trim_blank_ends};
 use crate::docstring::model::{AttributeDoc, Docstring, ParamDoc, RaiseDoc, ReturnDoc, Section};
 
 /// Whether `line` starts a field: `:name ...:` (Sphinx) or `@name ...:`
@@ -24,51 +22,31 @@ fn is_prose_title(title: &str) -> bool {
 
 pub fn parse(lines: &[String], lead: char) -> Docstring {
     let (summary, rest) = split_summary(lines, |l| is_field(l, lead));
-    let mut doc = Docstring {
-        summary,
-        ..Docstring::default()
-    };
-    let first_field = rest
-        .iter()
-        .position(|l| is_field(l, lead))
-        .unwrap_or(rest.len());
+    let mut doc = Docstring { summary, ..Docstring::default() };
+    let first_field = rest.iter().position(|l| is_field(l, lead)).unwrap_or(rest.len());
     for chunk in split(&rest[..first_field], &is_prose_title) {
         match chunk {
             Chunk::Text(text) if doc.description.is_empty() && doc.other_sections.is_empty() => {
                 doc.description = join(&text)
             }
-            Chunk::Text(text) => doc.other_sections.push(Section {
-                title: String::new(),
-                body: join(&text),
-            }),
+            Chunk::Text(text) => doc.other_sections.push(Section { title: String::new(), body: join(&text) }),
             Chunk::Section { title, body } if matches!(kind_of(&title), Some(Kind::Examples)) => {
                 doc.examples = join(&body)
             }
-            Chunk::Section { title, body } => doc.other_sections.push(Section {
-                title,
-                body: join(&body),
-            }),
+            Chunk::Section { title, body } => doc.other_sections.push(Section { title, body: join(&body) }),
         }
     }
     let (fields, trailing) = group_fields(&rest[first_field..], lead);
     // Which entry a `type` field names: the latest param or attribute.
     let mut named: Vec<(String, bool)> = Vec::new();
     for (head, cont) in fields {
-        let raw = std::iter::once(head.clone())
-            .chain(cont.iter().cloned())
-            .collect::<Vec<_>>();
+        let raw = std::iter::once(head.clone()).chain(cont.iter().cloned()).collect::<Vec<_>>();
         if !apply_field(&mut doc, &head, &cont, &mut named) {
-            doc.other_sections.push(Section {
-                title: String::new(),
-                body: join(&dedent(&raw)),
-            });
+            doc.other_sections.push(Section { title: String::new(), body: join(&dedent(&raw)) });
         }
     }
     if !trailing.is_empty() {
-        doc.other_sections.push(Section {
-            title: String::new(),
-            body: join(&trailing),
-        });
+        doc.other_sections.push(Section { title: String::new(), body: join(&trailing) });
     }
     doc
 }
@@ -80,10 +58,9 @@ fn group_fields(lines: &[String], lead: char) -> (Vec<(String, Vec<String>)>, Ve
     for line in lines {
         if is_field(line, lead) {
             fields.push((line.clone(), Vec::new()));
-        } else if let (Some((_, cont)), true) = (
-            fields.last_mut(),
-            trailing.is_empty() && (line.trim().is_empty() || indent_of(line) > 0),
-        ) {
+        } else if let (Some((_, cont)), true) =
+            (fields.last_mut(), trailing.is_empty() && (line.trim().is_empty() || indent_of(line) > 0))
+        {
             cont.push(line.clone());
         } else {
             trailing.push(line.clone());
@@ -96,12 +73,7 @@ fn group_fields(lines: &[String], lead: char) -> (Vec<(String, Vec<String>)>, Ve
 }
 
 /// Adds one field to the model; false when the field is not one it models.
-fn apply_field(
-    doc: &mut Docstring,
-    head: &str,
-    cont: &[String],
-    named: &mut Vec<(String, bool)>,
-) -> bool {
+fn apply_field(doc: &mut Docstring, head: &str, cont: &[String], named: &mut Vec<(String, bool)>) -> bool {
     let Some((spec, first)) = head.get(1..).and_then(|h| h.split_once(':')) else {
         return false;
     };
@@ -121,10 +93,7 @@ fn apply_field(
             let param = match doc.params.iter_mut().find(|p| p.name == *name) {
                 Some(p) => p,
                 None => {
-                    doc.params.push(ParamDoc {
-                        name: name.to_string(),
-                        ..ParamDoc::default()
-                    });
+                    doc.params.push(ParamDoc { name: name.to_string(), ..ParamDoc::default() });
                     let last = doc.params.len() - 1;
                     &mut doc.params[last]
                 }
@@ -137,39 +106,23 @@ fn apply_field(
         "type" | "kwtype" | "vartype" if !arg.is_empty() => {
             let type_name = Some(description.clone()).filter(|t| !t.is_empty());
             let is_attr = kind.eq_ignore_ascii_case("vartype")
-                || named
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| *n == arg)
-                    .is_some_and(|(_, attr)| *attr);
+                || named.iter().rev().find(|(n, _)| *n == arg).is_some_and(|(_, attr)| *attr);
             if is_attr {
                 match doc.attributes.iter_mut().find(|a| a.name == arg) {
                     Some(a) => a.type_name = type_name,
-                    None => doc.attributes.push(AttributeDoc {
-                        name: arg,
-                        type_name,
-                        description: String::new(),
-                    }),
+                    None => doc.attributes.push(AttributeDoc { name: arg, type_name, description: String::new() }),
                 }
             } else {
                 match doc.params.iter_mut().find(|p| p.name == arg) {
                     Some(p) => p.type_name = type_name,
-                    None => doc.params.push(ParamDoc {
-                        name: arg,
-                        type_name,
-                        ..ParamDoc::default()
-                    }),
+                    None => doc.params.push(ParamDoc { name: arg, type_name, ..ParamDoc::default() }),
                 }
             }
         }
         "ivar" | "var" | "cvar" if !arg.is_empty() => {
             match doc.attributes.iter_mut().find(|a| a.name == arg) {
                 Some(a) => a.description = description,
-                None => doc.attributes.push(AttributeDoc {
-                    name: arg.clone(),
-                    type_name: None,
-                    description,
-                }),
+                None => doc.attributes.push(AttributeDoc { name: arg.clone(), type_name: None, description }),
             }
             named.push((arg, true));
         }
@@ -177,10 +130,7 @@ fn apply_field(
         "yields" | "yield" => returns_entry(&mut doc.yields).set_description(description, arg),
         "rtype" => returns_entry(&mut doc.returns).type_name = Some(description),
         "ytype" => returns_entry(&mut doc.yields).type_name = Some(description),
-        "raises" | "raise" | "except" | "exception" => doc.raises.push(RaiseDoc {
-            exception: arg,
-            description,
-        }),
+        "raises" | "raise" | "except" | "exception" => doc.raises.push(RaiseDoc { exception: arg, description }),
         _ => return false,
     }
     true

@@ -1,9 +1,7 @@
 //! Google style (napoleon) parsing.
 
 use super::sections::{Chunk, entries, section_title, split};
-use super::text::{
-    clean_type, entry_description, extract_default, join, looks_like_type, split_summary,
-};
+use super::text::{clean_type, entry_description, extract_default, join, looks_like_type, split_summary};
 use crate::docstring::model::{AttributeDoc, Docstring, ParamDoc, RaiseDoc, ReturnDoc, Section};
 
 /// What a section title means to the structured model.
@@ -22,18 +20,15 @@ pub enum Kind {
 /// Section titles napoleon knows, lowercased, and what they hold.
 pub fn kind_of(title: &str) -> Option<Kind> {
     let kind = match title.to_ascii_lowercase().as_str() {
-        "args" | "arguments" | "parameters" | "params" | "keyword args" | "keyword arguments" => {
-            Kind::Params
-        }
+        "args" | "arguments" | "parameters" | "params" | "keyword args" | "keyword arguments" => Kind::Params,
         "attributes" => Kind::Attributes,
         "returns" | "return" => Kind::Returns,
         "yields" | "yield" => Kind::Yields,
         "raises" | "raise" => Kind::Raises,
         "examples" | "example" => Kind::Examples,
-        "other parameters" | "other params" | "other args" | "other arguments" | "note"
-        | "notes" | "warning" | "warnings" | "warns" | "see also" | "references" | "todo"
-        | "methods" | "attention" | "caution" | "danger" | "error" | "hint" | "important"
-        | "tip" | "receives" => Kind::Other,
+        "other parameters" | "other params" | "other args" | "other arguments" | "note" | "notes" | "warning"
+        | "warnings" | "warns" | "see also" | "references" | "todo" | "methods" | "attention" | "caution"
+        | "danger" | "error" | "hint" | "important" | "tip" | "receives" => Kind::Other,
         _ => return None,
     };
     Some(kind)
@@ -45,10 +40,7 @@ pub fn is_title(title: &str) -> bool {
 
 pub fn parse(lines: &[String]) -> Docstring {
     let (summary, rest) = split_summary(lines, |l| section_title(l, &is_title).is_some());
-    let mut doc = Docstring {
-        summary,
-        ..Docstring::default()
-    };
+    let mut doc = Docstring { summary, ..Docstring::default() };
     fill_from_chunks(&mut doc, split(&rest, &is_title), &Entries::google());
     doc
 }
@@ -64,10 +56,7 @@ pub struct Entries {
 
 impl Entries {
     pub fn google() -> Self {
-        Entries {
-            param: google_head,
-            returns: google_return_head,
-        }
+        Entries { param: google_head, returns: google_return_head }
     }
 }
 
@@ -77,13 +66,8 @@ pub fn fill_from_chunks(doc: &mut Docstring, chunks: Vec<Chunk>, read: &Entries)
     let mut seen_section = false;
     for chunk in chunks {
         match chunk {
-            Chunk::Text(lines) if !seen_section && doc.description.is_empty() => {
-                doc.description = join(&lines)
-            }
-            Chunk::Text(lines) => doc.other_sections.push(Section {
-                title: String::new(),
-                body: join(&lines),
-            }),
+            Chunk::Text(lines) if !seen_section && doc.description.is_empty() => doc.description = join(&lines),
+            Chunk::Text(lines) => doc.other_sections.push(Section { title: String::new(), body: join(&lines) }),
             Chunk::Section { title, body } => {
                 seen_section = true;
                 fill_section(doc, &title, &body, read);
@@ -93,12 +77,7 @@ pub fn fill_from_chunks(doc: &mut Docstring, chunks: Vec<Chunk>, read: &Entries)
 }
 
 fn fill_section(doc: &mut Docstring, title: &str, body: &[String], read: &Entries) {
-    let keep = |doc: &mut Docstring| {
-        doc.other_sections.push(Section {
-            title: title.to_string(),
-            body: join(body),
-        })
-    };
+    let keep = |doc: &mut Docstring| doc.other_sections.push(Section { title: title.to_string(), body: join(body) });
     match kind_of(title).unwrap_or(Kind::Other) {
         Kind::Params | Kind::Attributes => {
             let Some(parsed) = named_entries(body, read.param) else {
@@ -107,20 +86,11 @@ fn fill_section(doc: &mut Docstring, title: &str, body: &[String], read: &Entrie
             if kind_of(title) == Some(Kind::Params) {
                 for (name, type_name, description) in parsed {
                     let (description, default) = extract_default(&description);
-                    doc.params.push(ParamDoc {
-                        name,
-                        type_name,
-                        description,
-                        default,
-                    });
+                    doc.params.push(ParamDoc { name, type_name, description, default });
                 }
             } else {
                 for (name, type_name, description) in parsed {
-                    doc.attributes.push(AttributeDoc {
-                        name,
-                        type_name,
-                        description,
-                    });
+                    doc.attributes.push(AttributeDoc { name, type_name, description });
                 }
             }
         }
@@ -129,16 +99,8 @@ fn fill_section(doc: &mut Docstring, title: &str, body: &[String], read: &Entrie
                 return;
             };
             let (type_name, first) = (read.returns)(first);
-            let entry = ReturnDoc {
-                name: None,
-                type_name,
-                description: entry_description(&first, rest),
-            };
-            if kind_of(title) == Some(Kind::Returns) {
-                doc.returns.push(entry)
-            } else {
-                doc.yields.push(entry)
-            }
+            let entry = ReturnDoc { name: None, type_name, description: entry_description(&first, rest) };
+            if kind_of(title) == Some(Kind::Returns) { doc.returns.push(entry) } else { doc.yields.push(entry) }
         }
         Kind::Raises => {
             let Some(parsed) = raise_entries(body) else {
@@ -171,11 +133,7 @@ fn named_entries(body: &[String], head: fn(&str) -> Option<Head>) -> Option<Vec<
             (None, None) => return None,
         }
     }
-    Some(
-        out.into_iter()
-            .map(|(n, t, first, cont)| (n, t, entry_description(&first, &cont)))
-            .collect(),
-    )
+    Some(out.into_iter().map(|(n, t, first, cont)| (n, t, entry_description(&first, &cont))).collect())
 }
 
 fn raise_entries(body: &[String]) -> Option<Vec<RaiseDoc>> {
@@ -188,9 +146,7 @@ fn raise_entries(body: &[String]) -> Option<Vec<RaiseDoc>> {
             .filter(|(e, _)| is_exception_name(e));
         match (head, out.last_mut()) {
             (Some((e, d)), _) => out.push((e.to_string(), d.trim().to_string(), cont)),
-            (None, _) if is_exception_name(line.trim()) => {
-                out.push((line.trim().to_string(), String::new(), cont))
-            }
+            (None, _) if is_exception_name(line.trim()) => out.push((line.trim().to_string(), String::new(), cont)),
             (None, Some(last)) => {
                 last.2.push(format!("    {line}"));
                 last.2.extend(cont.iter().map(|c| format!("    {c}")));
@@ -200,10 +156,7 @@ fn raise_entries(body: &[String]) -> Option<Vec<RaiseDoc>> {
     }
     Some(
         out.into_iter()
-            .map(|(exception, first, cont)| RaiseDoc {
-                exception,
-                description: entry_description(&first, &cont),
-            })
+            .map(|(exception, first, cont)| RaiseDoc { exception, description: entry_description(&first, &cont) })
             .collect(),
     )
 }
@@ -214,18 +167,15 @@ pub fn is_exception_name(s: &str) -> bool {
         && s.split(',').all(|part| {
             let part = part.trim();
             !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                && part.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')
                 && !part.starts_with(|c: char| c.is_ascii_digit())
         })
 }
 
 /// `name (type): description` or `name: description`, stars allowed.
 pub fn google_head(line: &str) -> Option<Head> {
-    let name_end = line
-        .find(|c: char| !(c == '*' || c == '_' || c == '.' || c.is_alphanumeric()))
-        .unwrap_or(line.len());
+    let name_end =
+        line.find(|c: char| !(c == '*' || c == '_' || c == '.' || c.is_alphanumeric())).unwrap_or(line.len());
     let name = &line[..name_end];
     if name.trim_start_matches('*').is_empty() {
         return None;
@@ -242,9 +192,7 @@ pub fn google_head(line: &str) -> Option<Head> {
     // `(int, default=3)` keeps its default in the description's words.
     let description = match default {
         Some(d) if !description.to_ascii_lowercase().contains("default") => {
-            format!("{description} Defaults to {d}.")
-                .trim_start()
-                .to_string()
+            format!("{description} Defaults to {d}.").trim_start().to_string()
         }
         _ => description,
     };

@@ -2,9 +2,7 @@
 
 use super::google::is_exception_name;
 use super::sections::entries;
-use super::text::{
-    clean_type, entry_description, extract_default, indent_of, join, split_summary, trim_blank_ends,
-};
+use super::text::{clean_type, entry_description, extract_default, indent_of, join, split_summary, trim_blank_ends};
 use crate::docstring::annotation::split_top_level;
 use crate::docstring::model::{AttributeDoc, Docstring, ParamDoc, RaiseDoc, ReturnDoc, Section};
 
@@ -22,27 +20,15 @@ pub fn is_title_at(lines: &[String], i: usize) -> bool {
 }
 
 pub fn parse(lines: &[String]) -> Docstring {
-    let first_title = (0..lines.len())
-        .find(|&i| is_title_at(lines, i))
-        .unwrap_or(lines.len());
+    let first_title = (0..lines.len()).find(|&i| is_title_at(lines, i)).unwrap_or(lines.len());
     let (summary, pre) = split_summary(&lines[..first_title], |_| false);
-    let mut doc = Docstring {
-        summary,
-        description: join(&pre),
-        ..Docstring::default()
-    };
+    let mut doc = Docstring { summary, description: join(&pre), ..Docstring::default() };
     let mut i = first_title;
     while i < lines.len() {
         let title = lines[i].trim().to_string();
         let start = i + 2;
-        let end = (start..lines.len())
-            .find(|&j| is_title_at(lines, j))
-            .unwrap_or(lines.len());
-        fill_section(
-            &mut doc,
-            &title,
-            trim_blank_ends(&lines[start.min(end)..end]),
-        );
+        let end = (start..lines.len()).find(|&j| is_title_at(lines, j)).unwrap_or(lines.len());
+        fill_section(&mut doc, &title, trim_blank_ends(&lines[start.min(end)..end]));
         i = end;
     }
     doc
@@ -56,12 +42,7 @@ fn fill_section(doc: &mut Docstring, title: &str, body: &[String]) {
                 for name in names {
                     let default = default.clone().or_else(|| described_default.clone());
                     let description = description.clone();
-                    doc.params.push(ParamDoc {
-                        name,
-                        type_name: type_name.clone(),
-                        description,
-                        default,
-                    });
+                    doc.params.push(ParamDoc { name, type_name: type_name.clone(), description, default });
                 }
             }
         }
@@ -69,34 +50,20 @@ fn fill_section(doc: &mut Docstring, title: &str, body: &[String]) {
             for (names, type_name, _, description) in named(body) {
                 for name in names {
                     let description = description.clone();
-                    doc.attributes.push(AttributeDoc {
-                        name,
-                        type_name: type_name.clone(),
-                        description,
-                    });
+                    doc.attributes.push(AttributeDoc { name, type_name: type_name.clone(), description });
                 }
             }
         }
         "returns" | "yields" => {
-            let list = if title.eq_ignore_ascii_case("returns") {
-                &mut doc.returns
-            } else {
-                &mut doc.yields
-            };
+            let list = if title.eq_ignore_ascii_case("returns") { &mut doc.returns } else { &mut doc.yields };
             for (head, cont) in entries(body) {
                 list.push(return_entry(&head, &cont));
             }
         }
-        "raises"
-            if entries(body)
-                .iter()
-                .all(|(h, _)| is_exception_name(h.trim())) =>
-        {
+        "raises" if entries(body).iter().all(|(h, _)| is_exception_name(h.trim())) => {
             for (head, cont) in entries(body) {
-                doc.raises.push(RaiseDoc {
-                    exception: head.trim().to_string(),
-                    description: entry_description("", &cont),
-                });
+                doc.raises
+                    .push(RaiseDoc { exception: head.trim().to_string(), description: entry_description("", &cont) });
             }
         }
         "examples" | "example" => {
@@ -105,10 +72,7 @@ fn fill_section(doc: &mut Docstring, title: &str, body: &[String]) {
             }
             doc.examples.push_str(&join(body));
         }
-        _ => doc.other_sections.push(Section {
-            title: title.to_string(),
-            body: join(body),
-        }),
+        _ => doc.other_sections.push(Section { title: title.to_string(), body: join(body) }),
     }
 }
 
@@ -127,11 +91,8 @@ fn named(body: &[String]) -> Vec<Named> {
                 }
                 None => (head.clone(), None, None),
             };
-            let names = split_top_level(&names, ',')
-                .into_iter()
-                .filter(|n| !n.is_empty())
-                .map(str::to_string)
-                .collect();
+            let names =
+                split_top_level(&names, ',').into_iter().filter(|n| !n.is_empty()).map(str::to_string).collect();
             (names, type_name, default, entry_description("", &cont))
         })
         .collect()
@@ -150,15 +111,7 @@ fn return_entry(head: &str, cont: &[String]) -> ReturnDoc {
     }
     let sentence = head.ends_with('.') || head.split_whitespace().count() >= 4;
     if sentence {
-        return ReturnDoc {
-            name: None,
-            type_name: None,
-            description: entry_description(head, cont),
-        };
+        return ReturnDoc { name: None, type_name: None, description: entry_description(head, cont) };
     }
-    ReturnDoc {
-        name: None,
-        type_name: Some(head.to_string()),
-        description: entry_description("", cont),
-    }
+    ReturnDoc { name: None, type_name: Some(head.to_string()), description: entry_description("", cont) }
 }

@@ -8,14 +8,8 @@ use crate::docstring::model::Docstring;
 
 pub fn parse(lines: &[String]) -> Docstring {
     let (summary, rest) = split_summary(lines, |l| section_title(l, &is_title).is_some());
-    let mut doc = Docstring {
-        summary,
-        ..Docstring::default()
-    };
-    let read = Entries {
-        param: dash_head,
-        returns: dash_return_head,
-    };
+    let mut doc = Docstring { summary, ..Docstring::default() };
+    let read = Entries { param: dash_head, returns: dash_return_head };
     fill_from_chunks(&mut doc, split(&rest, &is_title), &read);
     doc
 }
@@ -27,16 +21,10 @@ fn dash_head(line: &str) -> Option<Head> {
     };
     let head = head.trim();
     let (name, type_name) = match head.split_once('{') {
-        Some((name, t)) => (
-            name.trim(),
-            t.strip_suffix('}').map(|t| t.trim().to_string()),
-        ),
+        Some((name, t)) => (name.trim(), t.strip_suffix('}').map(|t| t.trim().to_string())),
         None => (head, None),
     };
-    let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c == '*' || c == '_' || c.is_alphanumeric());
+    let valid = !name.is_empty() && name.chars().all(|c| c == '*' || c == '_' || c.is_alphanumeric());
     valid.then(|| (name.to_string(), type_name, description.trim().to_string()))
 }
 

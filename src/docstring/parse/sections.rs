@@ -56,9 +56,7 @@ pub fn entries(body: &[String]) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     for line in body {
         match out.last_mut() {
-            Some((_, cont)) if line.trim().is_empty() || indent_of(line) > 0 => {
-                cont.push(line.clone())
-            }
+            Some((_, cont)) if line.trim().is_empty() || indent_of(line) > 0 => cont.push(line.clone()),
             _ => out.push((line.clone(), Vec::new())),
         }
     }

@@ -9,10 +9,7 @@ use crate::docstring::annotation::split_top_level;
 /// read as `\n`. Tabs are kept as written.
 pub fn clean_lines(text: &str) -> Vec<String> {
     let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
-    let mut lines: Vec<String> = normalized
-        .split('\n')
-        .map(|l| l.trim_end().to_string())
-        .collect();
+    let mut lines: Vec<String> = normalized.split('\n').map(|l| l.trim_end().to_string()).collect();
     if let Some(first) = lines.first_mut() {
         *first = first.trim_start().to_string();
     }
@@ -31,33 +28,13 @@ pub fn indent_of(line: &str) -> usize {
 
 /// Lines with their common leading whitespace removed (blank lines ignored).
 pub fn dedent(lines: &[String]) -> Vec<String> {
-    let common = lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| indent_of(l))
-        .min()
-        .unwrap_or(0);
-    lines
-        .iter()
-        .map(|l| {
-            if l.trim().is_empty() {
-                String::new()
-            } else {
-                l.chars().skip(common).collect()
-            }
-        })
-        .collect()
+    let common = lines.iter().filter(|l| !l.trim().is_empty()).map(|l| indent_of(l)).min().unwrap_or(0);
+    lines.iter().map(|l| if l.trim().is_empty() { String::new() } else { l.chars().skip(common).collect() }).collect()
 }
 
 pub fn trim_blank_ends(lines: &[String]) -> &[String] {
-    let start = lines
-        .iter()
-        .position(|l| !l.trim().is_empty())
-        .unwrap_or(lines.len());
-    let end = lines
-        .iter()
-        .rposition(|l| !l.trim().is_empty())
-        .map_or(start, |i| i + 1);
+    let start = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(lines.len());
+    let end = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(start, |i| i + 1);
     &lines[start..end]
 }
 
@@ -79,19 +56,9 @@ pub fn entry_description(first: &str, continuation: &[String]) -> String {
 
 /// The first paragraph as one line, and the lines after it. The paragraph
 /// also ends before a line for which `starts_block` holds.
-pub fn split_summary(
-    lines: &[String],
-    starts_block: impl Fn(&str) -> bool,
-) -> (String, Vec<String>) {
-    let end = lines
-        .iter()
-        .position(|l| l.trim().is_empty() || starts_block(l))
-        .unwrap_or(lines.len());
-    let summary = lines[..end]
-        .iter()
-        .map(|l| l.trim())
-        .collect::<Vec<_>>()
-        .join(" ");
+pub fn split_summary(lines: &[String], starts_block: impl Fn(&str) -> bool) -> (String, Vec<String>) {
+    let end = lines.iter().position(|l| l.trim().is_empty() || starts_block(l)).unwrap_or(lines.len());
+    let summary = lines[..end].iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
     let rest = trim_blank_ends(&lines[end..]).to_vec();
     (summary, rest)
 }
@@ -135,13 +102,8 @@ pub fn clean_type(raw: &str) -> (Option<String>, Option<String>) {
         if lower == "optional" {
             continue;
         }
-        if let Some(rest) = lower
-            .strip_prefix("default")
-            .map(|_| &part["default".len()..])
-        {
-            let value = rest
-                .trim_start_matches(['s', ' ', '=', ':'])
-                .trim_start_matches("to ");
+        if let Some(rest) = lower.strip_prefix("default").map(|_| &part["default".len()..]) {
+            let value = rest.trim_start_matches(['s', ' ', '=', ':']).trim_start_matches("to ");
             default = Some(value.trim().to_string()).filter(|v| !v.is_empty());
             continue;
         }
@@ -161,18 +123,13 @@ pub fn extract_default(description: &str) -> (String, Option<String>) {
         if let Some(i) = body.rfind(", defaults to ") {
             let value = &body[i + ", defaults to ".len()..];
             if !value.trim().is_empty() {
-                return (
-                    format!("{}{}.", &d[..last_line_start], &body[..i]),
-                    Some(value.trim().to_string()),
-                );
+                return (format!("{}{}.", &d[..last_line_start], &body[..i]), Some(value.trim().to_string()));
             }
         }
         if let Some(i) = body.rfind("Defaults to ") {
             let before = &body[..i];
             let value = &body[i + "Defaults to ".len()..];
-            if (before.is_empty() || before.ends_with(char::is_whitespace))
-                && !value.trim().is_empty()
-            {
+            if (before.is_empty() || before.ends_with(char::is_whitespace)) && !value.trim().is_empty() {
                 let kept = format!("{}{}", &d[..last_line_start], before.trim_end());
                 return (kept.trim_end().to_string(), Some(value.trim().to_string()));
             }
@@ -183,10 +140,7 @@ pub fn extract_default(description: &str) -> (String, Option<String>) {
     {
         let before = &body[..i];
         let value = body[i + "(default: ".len()..].trim();
-        let value = value
-            .strip_prefix('{')
-            .and_then(|v| v.strip_suffix('}'))
-            .unwrap_or(value);
+        let value = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')).unwrap_or(value);
         if !value.is_empty() {
             let kept = format!("{}{}", &d[..last_line_start], before.trim_end());
             return (kept.trim_end().to_string(), Some(value.to_string()));
@@ -215,26 +169,11 @@ mod tests {
 
     #[test]
     fn defaults() {
-        assert_eq!(
-            extract_default("How many. Defaults to 3."),
-            ("How many.".into(), Some("3".into()))
-        );
-        assert_eq!(
-            extract_default("How many, defaults to 3."),
-            ("How many.".into(), Some("3".into()))
-        );
-        assert_eq!(
-            extract_default("How many. (default: {3})"),
-            ("How many.".into(), Some("3".into()))
-        );
-        assert_eq!(
-            extract_default("No default here."),
-            ("No default here.".into(), None)
-        );
-        assert_eq!(
-            clean_type("int, default=3"),
-            (Some("int".into()), Some("3".into()))
-        );
+        assert_eq!(extract_default("How many. Defaults to 3."), ("How many.".into(), Some("3".into())));
+        assert_eq!(extract_default("How many, defaults to 3."), ("How many.".into(), Some("3".into())));
+        assert_eq!(extract_default("How many. (default: {3})"), ("How many.".into(), Some("3".into())));
+        assert_eq!(extract_default("No default here."), ("No default here.".into(), None));
+        assert_eq!(clean_type("int, default=3"), (Some("int".into()), Some("3".into())));
         assert_eq!(clean_type("int, optional"), (Some("int".into()), None));
     }
 }

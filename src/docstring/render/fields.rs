@@ -31,39 +31,21 @@ pub(super) fn blocks(doc: &Docstring, l: &Layout, f: &FieldNames) -> Vec<Vec<Str
     let mut b = Vec::new();
     for p in &doc.params {
         let description = with_default_clause(&p.description, p.default.as_deref());
-        b.extend(l.entry(
-            &format!("{lead}{} {}:", f.param, p.name),
-            &description,
-            HANG,
-        ));
+        b.extend(l.entry(&format!("{lead}{} {}:", f.param, p.name), &description, HANG));
         if let Some(t) = p.type_name.as_deref().filter(|t| !t.trim().is_empty()) {
             b.push(format!("{lead}{} {}: {t}", f.param_type, p.name));
         }
     }
     for a in &doc.attributes {
-        b.extend(l.entry(
-            &format!("{lead}{} {}:", f.attribute, a.name),
-            &a.description,
-            HANG,
-        ));
+        b.extend(l.entry(&format!("{lead}{} {}:", f.attribute, a.name), &a.description, HANG));
         if let Some(t) = a.type_name.as_deref().filter(|t| !t.trim().is_empty()) {
             b.push(format!("{lead}{} {}: {t}", f.attribute_type, a.name));
         }
     }
-    b.extend(returns_fields(
-        &doc.returns,
-        f.returns,
-        f.return_type,
-        lead,
-        l,
-    ));
+    b.extend(returns_fields(&doc.returns, f.returns, f.return_type, lead, l));
     b.extend(returns_fields(&doc.yields, f.yields, f.yield_type, lead, l));
     for r in &doc.raises {
-        b.extend(l.entry(
-            &format!("{lead}{} {}:", f.raises, r.exception),
-            &r.description,
-            HANG,
-        ));
+        b.extend(l.entry(&format!("{lead}{} {}:", f.raises, r.exception), &r.description, HANG));
     }
     blocks.push(b);
     blocks
@@ -71,13 +53,7 @@ pub(super) fn blocks(doc: &Docstring, l: &Layout, f: &FieldNames) -> Vec<Vec<Str
 
 /// One description field and one type field: these styles have a single
 /// returns entry, so several entries (a tuple) are folded into one.
-fn returns_fields(
-    entries: &[ReturnDoc],
-    field: &str,
-    type_field: &str,
-    lead: &str,
-    l: &Layout,
-) -> Vec<String> {
+fn returns_fields(entries: &[ReturnDoc], field: &str, type_field: &str, lead: &str, l: &Layout) -> Vec<String> {
     let (description, type_name) = match entries {
         [] => return Vec::new(),
         [one] => (one.description.clone(), one.type_name.clone()),

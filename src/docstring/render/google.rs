@@ -12,22 +12,14 @@ pub(super) fn blocks(doc: &Docstring, l: &Layout) -> Vec<Vec<String>> {
         let mut b = vec!["Args:".to_string()];
         for p in &doc.params {
             let description = with_default_sentence(&p.description, p.default.as_deref());
-            b.extend(l.entry(
-                &typed_head(&p.name, p.type_name.as_deref()),
-                &description,
-                HANG,
-            ));
+            b.extend(l.entry(&typed_head(&p.name, p.type_name.as_deref()), &description, HANG));
         }
         blocks.push(b);
     }
     if !doc.attributes.is_empty() {
         let mut b = vec!["Attributes:".to_string()];
         for a in &doc.attributes {
-            b.extend(l.entry(
-                &typed_head(&a.name, a.type_name.as_deref()),
-                &a.description,
-                HANG,
-            ));
+            b.extend(l.entry(&typed_head(&a.name, a.type_name.as_deref()), &a.description, HANG));
         }
         blocks.push(b);
     }

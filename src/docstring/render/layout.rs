@@ -4,15 +4,7 @@ use textwrap::{Options, WordSplitter};
 
 /// Display width of `s`, counting a tab as four columns.
 pub fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            if c == '\t' {
-                4
-            } else {
-                textwrap::core::display_width(c.encode_utf8(&mut [0; 4]))
-            }
-        })
-        .sum()
+    s.chars().map(|c| if c == '\t' { 4 } else { textwrap::core::display_width(c.encode_utf8(&mut [0; 4])) }).sum()
 }
 
 /// `\r\n` and lone `\r` as `\n`, so every renderer sees one kind of line break.
@@ -22,26 +14,15 @@ pub fn normalize_newlines(text: &str) -> String {
 
 /// A summary on one line: its line breaks become spaces.
 pub fn one_line(text: &str) -> String {
-    normalize_newlines(text)
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    normalize_newlines(text).lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// The lines of `text` without leading and trailing blank lines.
 pub fn content_lines(text: &str) -> Vec<String> {
     let normalized = normalize_newlines(text);
     let lines: Vec<&str> = normalized.lines().map(str::trim_end).collect();
-    let start = lines
-        .iter()
-        .position(|l| !l.is_empty())
-        .unwrap_or(lines.len());
-    let end = lines
-        .iter()
-        .rposition(|l| !l.is_empty())
-        .map_or(start, |i| i + 1);
+    let start = lines.iter().position(|l| !l.is_empty()).unwrap_or(lines.len());
+    let end = lines.iter().rposition(|l| !l.is_empty()).map_or(start, |i| i + 1);
     lines[start..end].iter().map(|l| l.to_string()).collect()
 }
 
@@ -61,20 +42,14 @@ impl Layout {
             .subsequent_indent(rest)
             .break_words(false)
             .word_splitter(WordSplitter::NoHyphenation);
-        textwrap::wrap(line, options)
-            .into_iter()
-            .map(|l| l.trim_end().to_string())
-            .collect()
+        textwrap::wrap(line, options).into_iter().map(|l| l.trim_end().to_string()).collect()
     }
 
     /// Free text with every line at `prefix`. Lines are kept as written (their
     /// breaks are the author's); only a line longer than the width is wrapped,
     /// and indented lines and doctest lines are never touched.
     pub fn text(&self, text: &str, prefix: &str) -> Vec<String> {
-        content_lines(text)
-            .iter()
-            .flat_map(|line| self.text_line(line, prefix, prefix))
-            .collect()
+        content_lines(text).iter().flat_map(|line| self.text_line(line, prefix, prefix)).collect()
     }
 
     fn text_line(&self, line: &str, first: &str, rest: &str) -> Vec<String> {
@@ -90,11 +65,7 @@ impl Layout {
         }
         // Continuation lines of a bullet line up with its text.
         let bullet = ["- ", "* ", "+ "].iter().any(|b| line.starts_with(b));
-        let rest = if bullet {
-            format!("{rest}  ")
-        } else {
-            rest.to_string()
-        };
+        let rest = if bullet { format!("{rest}  ") } else { rest.to_string() };
         self.wrap(line, first, &rest)
     }
 
@@ -150,11 +121,7 @@ pub fn with_default_clause(description: &str, default: Option<&str>) -> String {
         Some(value) if !mentions_default(description) => {
             let description = description.trim_end();
             let stem = description.strip_suffix('.').unwrap_or(description);
-            if stem.is_empty() {
-                format!("Defaults to {value}.")
-            } else {
-                format!("{stem}, defaults to {value}.")
-            }
+            if stem.is_empty() { format!("Defaults to {value}.") } else { format!("{stem}, defaults to {value}.") }
         }
         _ => description.to_string(),
     }

@@ -13,22 +13,14 @@ pub(super) fn blocks(doc: &Docstring, l: &Layout) -> Vec<Vec<String>> {
             // The default goes in the description: pydoclint compares the type
             // with the annotation verbatim, so `int, default=3` would not match.
             let description = with_default_sentence(&p.description, p.default.as_deref());
-            b.extend(l.block_entry(
-                &typed_head(&p.name, p.type_name.as_deref()),
-                &description,
-                HANG,
-            ));
+            b.extend(l.block_entry(&typed_head(&p.name, p.type_name.as_deref()), &description, HANG));
         }
         blocks.push(b);
     }
     if !doc.attributes.is_empty() {
         let mut b = header("Attributes");
         for a in &doc.attributes {
-            b.extend(l.block_entry(
-                &typed_head(&a.name, a.type_name.as_deref()),
-                &a.description,
-                HANG,
-            ));
+            b.extend(l.block_entry(&typed_head(&a.name, a.type_name.as_deref()), &a.description, HANG));
         }
         blocks.push(b);
     }
@@ -42,11 +34,7 @@ pub(super) fn blocks(doc: &Docstring, l: &Layout) -> Vec<Vec<String>> {
         blocks.push(b);
     }
     for s in &doc.other_sections {
-        let mut b = if s.title.trim().is_empty() {
-            Vec::new()
-        } else {
-            header(s.title.trim())
-        };
+        let mut b = if s.title.trim().is_empty() { Vec::new() } else { header(s.title.trim()) };
         b.extend(l.text(&s.body, ""));
         blocks.push(b);
     }

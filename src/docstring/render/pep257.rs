@@ -12,10 +12,8 @@ const HANG: &str = "        ";
 
 pub(super) fn blocks(doc: &Docstring, l: &Layout) -> Vec<Vec<String>> {
     let mut blocks = vec![l.text(&doc.description, "")];
-    let (keyword, positional): (Vec<&ParamDoc>, Vec<&ParamDoc>) = doc
-        .params
-        .iter()
-        .partition(|p| p.default.is_some() || p.name.starts_with("**"));
+    let (keyword, positional): (Vec<&ParamDoc>, Vec<&ParamDoc>) =
+        doc.params.iter().partition(|p| p.default.is_some() || p.name.starts_with("**"));
     blocks.push(params_block("Arguments:", &positional, l));
     blocks.push(params_block("Keyword Arguments:", &keyword, l));
     if !doc.attributes.is_empty() {
@@ -57,11 +55,7 @@ fn params_block(title: &str, params: &[&ParamDoc], l: &Layout) -> Vec<String> {
             }
             _ => p.description.clone(),
         };
-        b.extend(l.entry(
-            &format!("{ENTRY}{} --", p.name),
-            description.trim_start(),
-            HANG,
-        ));
+        b.extend(l.entry(&format!("{ENTRY}{} --", p.name), description.trim_start(), HANG));
     }
     b
 }

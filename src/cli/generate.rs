@@ -1,0 +1,187 @@
+//! `docwright generate`: write the docstrings a tree is missing.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+
+use super::files::{FileFilter, python_files, read_source};
+use super::write::write_atomically;
+use crate::docstring::Style;
+use crate::docstring::insert::apply_edits;
+use crate::engine::{self, Action, EngineOptions, Mode, PlannedEdit, Selection};
+use crate::python::{self, source_text};
+
+#[derive(clap::Args, Debug)]
+pub struct GenerateArgs {
+    /// Files or directories to document.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Write docstrings from templates, without a model.
+    #[arg(long)]
+    pub offline: bool,
+    /// Docstring style: google, numpy, sphinx, epytext or pep257.
+    #[arg(long, default_value = "google")]
+    pub style: Style,
+    /// Maximum line length of a docstring, indentation included.
+    #[arg(long, default_value_t = 88)]
+    pub width: usize,
+    /// Print a unified diff of the changes (the default).
+    #[arg(long, group = "output")]
+    pub diff: bool,
+    /// Write the changes to the files (atomically).
+    #[arg(long, group = "output")]
+    pub write: bool,
+    /// Change nothing; exit with 1 when a docstring is missing.
+    #[arg(long, group = "output")]
+    pub check: bool,
+    /// Also merge existing docstrings with the current signatures.
+    #[arg(long, conflicts_with = "all")]
+    pub update: bool,
+    /// Regenerate every docstring, replacing what is there.
+    #[arg(long)]
+    pub all: bool,
+    /// Include `_private` functions and classes.
+    #[arg(long)]
+    pub private: bool,
+    /// Include functions and classes nested in functions.
+    #[arg(long)]
+    pub nested: bool,
+    /// Include `__init__` methods (the class docstring documents them otherwise).
+    #[arg(long)]
+    pub init: bool,
+    /// Leave module docstrings alone.
+    #[arg(long)]
+    pub no_module: bool,
+    #[command(flatten)]
+    pub filter: super::FilterArgs,
+}
+
+impl GenerateArgs {
+    fn engine_options(&self) -> EngineOptions {
+        let mode = if self.all {
+            Mode::All
+        } else if self.update {
+            Mode::Update
+        } else {
+            Mode::Missing
+        };
+        EngineOptions {
+            style: self.style,
+            width: self.width,
+            mode,
+            selection: Selection {
+                private: self.private,
+                nested: self.nested,
+                module: !self.no_module,
+                init: self.init,
+            },
+        }
+    }
+}
+
+/// What happened to one file.
+enum Outcome {
+    Unchanged,
+    Changed { original: String, edited: String, edits: Vec<PlannedEdit> },
+    Skipped(String),
+}
+
+pub fn run(args: &GenerateArgs) -> Result<i32> {
+    if !args.offline {
+        bail!("no model is configured yet: run with --offline to write docstrings from templates");
+    }
+    if args.width < 20 {
+        bail!("--width {} is too small (at least 20)", args.width);
+    }
+    let filter = FileFilter::new(&args.filter.include, &args.filter.exclude)?;
+    let files = python_files(&args.paths, &filter)?;
+    let options = args.engine_options();
+    let outcomes: Vec<(PathBuf, Outcome)> =
+        files.par_iter().map(|path| (path.clone(), process(path, &options, args.write))).collect();
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let (mut changed_files, mut docstrings, mut skipped) = (0, 0, 0);
+    for (path, outcome) in &outcomes {
+        match outcome {
+            Outcome::Unchanged => {}
+            Outcome::Changed { original, edited, edits } => {
+                changed_files += 1;
+                docstrings += edits.len();
+                if args.check {
+                    for planned in edits {
+                        let what = match planned.action {
+                            Action::Added => "missing docstring",
+                            Action::Updated => "docstring out of date",
+                            Action::Regenerated => "docstring would be regenerated",
+                        };
+                        writeln!(out, "{}:{}: {what}: {}", path.display(), planned.line, planned.qualname)?;
+                    }
+                } else if !args.write {
+                    write_diff(&mut out, path, original, edited)?;
+                }
+            }
+            Outcome::Skipped(reason) => {
+                skipped += 1;
+                eprintln!("docwright: skipped {reason}");
+            }
+        }
+    }
+    out.flush()?;
+    let verb = if args.write { "wrote" } else { "would write" };
+    eprintln!(
+        "docwright: {verb} {docstrings} docstring{} in {changed_files} file{}; {} file{} checked, {skipped} skipped",
+        plural(docstrings),
+        plural(changed_files),
+        files.len(),
+        plural(files.len())
+    );
+    let failed = skipped > 0 || (args.check && docstrings > 0);
+    Ok(i32::from(failed))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn process(path: &Path, options: &EngineOptions, write: bool) -> Outcome {
+    match try_process(path, options, write) {
+        Ok(outcome) => outcome,
+        Err(error) => Outcome::Skipped(format!("{error:#}")),
+    }
+}
+
+fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outcome> {
+    let (bytes, source) = read_source(path)?;
+    let module = python::parse_module(&source.text).with_context(|| path.display().to_string())?;
+    if module.has_syntax_errors {
+        bail!("{}: has syntax errors; fix them first", path.display());
+    }
+    let planned = engine::offline_edits(&source.text, &module, options).with_context(|| path.display().to_string())?;
+    if planned.is_empty() {
+        return Ok(Outcome::Unchanged);
+    }
+    let edits: Vec<_> = planned.iter().map(|p| p.edit.clone()).collect();
+    let edited = apply_edits(&source.text, &edits);
+    // A last guard: the result must parse as cleanly as the original did.
+    let check = python::parse_module(&edited).with_context(|| path.display().to_string())?;
+    if check.has_syntax_errors {
+        bail!("{}: the edited text would not parse; the file is left as it was (please report this)", path.display());
+    }
+    if write {
+        let new_bytes = source_text::encode(&edited, source.encoding, source.bom)
+            .with_context(|| format!("{}: cannot be written back", path.display()))?;
+        write_atomically(path, &bytes, &new_bytes)?;
+    }
+    Ok(Outcome::Changed { original: source.text, edited, edits: planned })
+}
+
+fn write_diff(out: &mut impl Write, path: &Path, original: &str, edited: &str) -> Result<()> {
+    let name = path.display().to_string();
+    let diff = similar::TextDiff::from_lines(original, edited);
+    let (old, new) = if path.is_relative() { (format!("a/{name}"), format!("b/{name}")) } else { (name.clone(), name) };
+    write!(out, "{}", diff.unified_diff().context_radius(3).header(&old, &new))?;
+    Ok(())
+}

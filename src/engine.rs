@@ -1,0 +1,187 @@
+//! The pipeline both front doors call: from a module's text and model to the
+//! docstring edits it needs. The engine never touches a file or a socket; it
+//! receives text and returns edits.
+
+use crate::docstring::insert::{InsertError, Target, TextEdit, placement};
+use crate::docstring::offline::{self, GenerateOptions};
+use crate::docstring::{Docstring, RenderOptions, Style, render};
+use crate::python::{DecoratorKind, Definition, DefinitionKind, Module};
+
+/// Which definitions are expected to have a docstring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    /// `_private` names (dunder names such as `__init__` are not private).
+    pub private: bool,
+    /// Functions and classes defined inside functions.
+    pub nested: bool,
+    /// The module itself.
+    pub module: bool,
+    /// `__init__` methods. Off by default: the class docstring documents the
+    /// constructor's arguments, and pydoclint (DOC301) objects to an
+    /// `__init__` docstring beside it.
+    pub init: bool,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection { private: false, nested: false, module: true, init: false }
+    }
+}
+
+impl Selection {
+    /// Whether definition `index` of `module` should have a docstring.
+    pub fn wants(&self, module: &Module, index: usize) -> bool {
+        let Some(definition) = module.definitions.get(index) else { return false };
+        // An overload's docstring belongs to the implementation (ruff D418); a
+        // setter or deleter is documented by its property.
+        if definition
+            .decorators
+            .iter()
+            .any(|d| matches!(d.kind, DecoratorKind::Overload | DecoratorKind::Setter | DecoratorKind::Deleter))
+        {
+            return false;
+        }
+        if !self.init && definition.kind == DefinitionKind::Method && definition.name == "__init__" {
+            return false;
+        }
+        let mut current = Some(definition);
+        while let Some(d) = current {
+            if !self.private && d.is_private() {
+                return false;
+            }
+            let parent = d.parent.and_then(|p| module.definitions.get(p));
+            if !self.nested && d.kind != DefinitionKind::Method && parent.is_some_and(|p| p.kind.is_function()) {
+                return false;
+            }
+            current = parent;
+        }
+        true
+    }
+}
+
+/// What a run does to docstrings that exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Only add missing docstrings.
+    #[default]
+    Missing,
+    /// Add missing ones and merge existing ones with the current signature.
+    Update,
+    /// Write every docstring anew.
+    All,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    pub style: Style,
+    /// Maximum line length, indentation included.
+    pub width: usize,
+    pub mode: Mode,
+    pub selection: Selection,
+}
+
+impl EngineOptions {
+    fn generate_options(&self) -> GenerateOptions {
+        GenerateOptions { tuple_returns_per_element: self.style == Style::Numpy, ..GenerateOptions::default() }
+    }
+}
+
+/// One docstring the engine writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedEdit {
+    pub target: Target,
+    /// `<module>` for the module docstring.
+    pub qualname: String,
+    /// 1-based line of the definition.
+    pub line: usize,
+    pub action: Action,
+    pub edit: TextEdit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Added,
+    Updated,
+    Regenerated,
+}
+
+/// The offline (template) edits for one module, in document order.
+pub fn offline_edits(source: &str, module: &Module, options: &EngineOptions) -> Result<Vec<PlannedEdit>, InsertError> {
+    let mut planned = Vec::new();
+    if options.selection.module {
+        let existing = module.docstring.as_ref().map(|d| d.value.as_str());
+        if let Some((action, doc)) = decide(existing, options, || offline::generate_module(module), |old| old.clone()) {
+            planned.push(plan(source, module, Target::Module, "<module>".into(), 1, action, &doc, options)?);
+        }
+    }
+    let generate = options.generate_options();
+    for (index, definition) in module.definitions.iter().enumerate() {
+        if !options.selection.wants(module, index) {
+            continue;
+        }
+        let existing = definition.docstring.as_ref().map(|d| d.value.as_str());
+        let fresh = || offline::generate_with(definition, &generate);
+        let merged = |old: &Docstring| crate::docstring::merge(old, definition);
+        if let Some((action, doc)) = decide(existing, options, fresh, merged) {
+            let target = Target::Definition(index);
+            planned.push(plan(
+                source,
+                module,
+                target,
+                definition.qualname.clone(),
+                definition.line,
+                action,
+                &doc,
+                options,
+            )?);
+        }
+    }
+    Ok(planned)
+}
+
+/// Whether and how a definition's docstring changes in this mode.
+fn decide(
+    existing: Option<&str>,
+    options: &EngineOptions,
+    fresh: impl FnOnce() -> Docstring,
+    merged: impl FnOnce(&Docstring) -> Docstring,
+) -> Option<(Action, Docstring)> {
+    match (existing, options.mode) {
+        (None, _) => Some((Action::Added, fresh())),
+        (Some(_), Mode::Missing) => None,
+        (Some(_), Mode::All) => Some((Action::Regenerated, fresh())),
+        (Some(text), Mode::Update) => {
+            let old = crate::docstring::parse(text, None);
+            let new = merged(&old);
+            (new != old).then_some((Action::Updated, new))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan(
+    source: &str,
+    module: &Module,
+    target: Target,
+    qualname: String,
+    line: usize,
+    action: Action,
+    doc: &Docstring,
+    options: &EngineOptions,
+) -> Result<PlannedEdit, InsertError> {
+    let place = placement(source, module, target)?;
+    let render_options = RenderOptions { style: options.style, width: options.width, indent: place.indent.clone() };
+    let edit = place.edit(&render(doc, &render_options));
+    Ok(PlannedEdit { target, qualname, line, action, edit })
+}
+
+/// Definitions (and the module) that should have a docstring and lack one.
+pub fn missing_docstrings<'m>(module: &'m Module, selection: &Selection) -> Vec<&'m Definition> {
+    module
+        .definitions
+        .iter()
+        .enumerate()
+        .filter(|(i, d)| d.docstring.is_none() && selection.wants(module, *i))
+        .map(|(_, d)| d)
+        .collect()
+}
