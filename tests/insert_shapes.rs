@@ -67,7 +67,15 @@ fn one_line_class_in_a_tab_indented_file() {
     let source = "if True:\n\tclass E(Exception): pass\n";
     assert_eq!(
         with_docstring(source, "E"),
-        "if True:\n\tclass E(Exception):\n\t\t\"\"\"Summary.\n\n\t\tDetails.\n\t\t\"\"\"\n\t\tpass\n"
+        "if True:\n\tclass E(Exception):\n\t\t\"\"\"Summary.\n\n\t\tDetails.\n\t\t\"\"\"\n\n\t\tpass\n"
+    );
+}
+
+#[test]
+fn a_blank_line_follows_a_new_class_docstring() {
+    assert_eq!(
+        with_docstring("class A:\n    x = 1\n", "A"),
+        "class A:\n    \"\"\"Summary.\n\n    Details.\n    \"\"\"\n\n    x = 1\n"
     );
 }
 
@@ -118,7 +126,7 @@ fn non_ascii_before_the_colon_on_the_same_line() {
     );
     assert_eq!(
         with_docstring("class Ünï: pass\n", "Ünï"),
-        "class Ünï:\n    \"\"\"Summary.\n\n    Details.\n    \"\"\"\n    pass\n"
+        "class Ünï:\n    \"\"\"Summary.\n\n    Details.\n    \"\"\"\n\n    pass\n"
     );
 }
 

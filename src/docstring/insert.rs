@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use crate::python::{Definition, Module};
+use crate::python::{Definition, DefinitionKind, Module};
 
 /// Replace `range` (bytes of the current text) with `new_text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +79,9 @@ fn definition_placement(source: &str, definition: &Definition) -> Result<Placeme
     let header_start = line_start(source, definition.keyword_start);
     let header_indent = indentation(source, header_start);
     let line_ending = line_ending_at(source, body.colon_end);
+    // PEP 257 (and ruff's D204, and its formatter): a blank line follows a
+    // class docstring.
+    let is_class = definition.kind == DefinitionKind::Class;
 
     if let Some(docstring) = &definition.docstring {
         let docstring_line = line_start(source, docstring.range.start);
@@ -106,10 +109,11 @@ fn definition_placement(source: &str, definition: &Definition) -> Result<Placeme
             return Err(broken());
         }
         let indent = format!("{header_indent}{}", indent_unit(source));
+        let blank = if is_class { line_ending } else { "" };
         return Ok(Placement {
             range: body.colon_end..statement,
             before: format!("{line_ending}{indent}"),
-            after: format!("{line_ending}{indent}"),
+            after: format!("{line_ending}{blank}{indent}"),
             indent,
             line_ending,
         });
@@ -120,13 +124,11 @@ fn definition_placement(source: &str, definition: &Definition) -> Result<Placeme
     // like the first statement.
     let insert_at = next_line_start(source, body.colon_end);
     let indent = indentation(source, first_code_line(source, insert_at, body.block.start));
-    Ok(Placement {
-        range: insert_at..insert_at,
-        before: indent.clone(),
-        after: line_ending.to_string(),
-        indent,
-        line_ending,
-    })
+    let mut after = line_ending.to_string();
+    if is_class && !line_text(&source[insert_at..]).trim_matches(is_indent_char).is_empty() {
+        after.push_str(line_ending);
+    }
+    Ok(Placement { range: insert_at..insert_at, before: indent.clone(), after, indent, line_ending })
 }
 
 /// The start of the first line from `from` on that holds code (not blank, not
