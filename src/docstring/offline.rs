@@ -64,14 +64,15 @@ pub fn generate_with(def: &Definition, opts: &GenerateOptions) -> Docstring {
             .into_iter()
             .map(|(name, type_name)| AttributeDoc { name, type_name, description: placeholder_description() })
             .collect();
-        return doc;
+    } else {
+        if let Need::Yes(type_name) = expected::returns(def) {
+            doc.returns = return_entries(type_name, opts.tuple_returns_per_element);
+        }
+        if let Need::Yes(type_name) = expected::yields(def) {
+            doc.yields = vec![ReturnDoc { name: None, type_name, description: placeholder_description() }];
+        }
     }
-    if let Need::Yes(type_name) = expected::returns(def) {
-        doc.returns = return_entries(type_name, opts.tuple_returns_per_element);
-    }
-    if let Need::Yes(type_name) = expected::yields(def) {
-        doc.yields = vec![ReturnDoc { name: None, type_name, description: placeholder_description() }];
-    }
+    // For a class, these are what its `__init__` raises.
     doc.raises = def
         .facts
         .raises

@@ -227,6 +227,22 @@ impl Walker<'_> {
         if let Some(body) = node.child_by_field_name("body") {
             self.statements(body, Some(at));
         }
+        self.lift_init_raises(at);
+    }
+
+    /// What `__init__` raises, constructing the class raises: its docstring is
+    /// where those exceptions are documented (the class docstring documents the
+    /// constructor).
+    fn lift_init_raises(&mut self, at: usize) {
+        let Some(init) = self.definitions.get(at) else { return };
+        if init.kind != DefinitionKind::Method || init.name != "__init__" || init.has_decorator(DecoratorKind::Overload)
+        {
+            return;
+        }
+        let raises = init.facts.raises.clone();
+        if let Some(class) = init.parent.and_then(|p| self.definitions.get_mut(p)) {
+            class.facts.raises = raises;
+        }
     }
 
     /// When `init` is a class's `__init__`, records its parameters and the
@@ -502,23 +518,28 @@ fn caught_as(node: Node<'_>, name: &str, source: &str) -> Option<Vec<String>> {
     while let Some(n) = current {
         match n.kind() {
             "function_definition" | "lambda" | "class_definition" => return None,
-            "except_clause" => {
-                let alias = n.child_by_field_name("alias").and_then(|a| text(a, source));
-                if alias == Some(name) {
-                    let mut cursor = n.walk();
-                    let types: Vec<String> = n
-                        .children_by_field_name("value", &mut cursor)
-                        .flat_map(|v| match v.kind() {
-                            "tuple" | "parenthesized_expression" => {
-                                let mut inner = v.walk();
-                                v.named_children(&mut inner)
-                                    .filter_map(|e| text(e, source).map(str::to_string))
-                                    .collect::<Vec<_>>()
-                            }
-                            _ => text(v, source).map(str::to_string).into_iter().collect::<Vec<_>>(),
-                        })
-                        .collect();
-                    return (!types.is_empty()).then_some(types);
+            "except_clause" | "except_group_clause" => {
+                // tree-sitter-python reads `except (A, B) as e` as
+                // `value: (as_pattern (tuple A B) alias: (as_pattern_target e))`.
+                let mut cursor = n.walk();
+                let caught = n.children_by_field_name("value", &mut cursor).find_map(|value| {
+                    let alias = value.child_by_field_name("alias").and_then(|a| text(a, source))?;
+                    let types = value.named_child(0).filter(|t| t.kind() != "as_pattern_target")?;
+                    (value.kind() == "as_pattern" && alias == name).then_some(types)
+                });
+                if let Some(types) = caught {
+                    let names: Vec<String> = match types.kind() {
+                        "tuple" | "parenthesized_expression" => {
+                            let mut inner = types.walk();
+                            types
+                                .named_children(&mut inner)
+                                .filter(|e| e.kind() != "comment")
+                                .filter_map(|e| text(e, source).map(str::to_string))
+                                .collect()
+                        }
+                        _ => text(types, source).map(str::to_string).into_iter().collect(),
+                    };
+                    return (!names.is_empty()).then_some(names);
                 }
             }
             _ => {}

@@ -184,7 +184,8 @@ impl Param {
 }
 
 /// Facts about a function body that its docstring should reflect. Nothing from
-/// nested functions, classes or lambdas is counted.
+/// nested functions, classes or lambdas is counted. For a class, `raises` holds
+/// what its `__init__` raises (constructing the class raises it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BodyFacts {
     /// Exception names raised, deduplicated, in order of first appearance
