@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// One parsed module: its docstring, its definitions (flat, in document order) and
 /// its top-level variables.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Module {
     pub docstring: Option<DocstringSpan>,
     pub definitions: Vec<Definition>,
@@ -63,7 +63,7 @@ impl DefinitionKind {
 }
 
 /// A class, function or method.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Definition {
     pub kind: DefinitionKind,
     pub name: String,
@@ -114,7 +114,7 @@ impl Definition {
 }
 
 /// Where the body of a definition is, for inserting a docstring.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BodyLayout {
     /// Byte offset just after the `:` that ends the header.
     pub colon_end: usize,
