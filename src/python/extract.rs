@@ -502,16 +502,16 @@ fn caught_as(node: Node<'_>, name: &str, source: &str) -> Option<Vec<String>> {
     while let Some(n) = current {
         match n.kind() {
             "function_definition" | "lambda" | "class_definition" => return None,
-            "except_clause" => {
-                let alias = n.child_by_field_name("alias").and_then(|a| text(a, source));
-                if alias == Some(name) {
-                    let mut cursor = n.walk();
-                    let types: Vec<String> = n
-                        .children_by_field_name("value", &mut cursor)
+            "except_clause" | "except_group_clause" => {
+                let (alias, values) = except_alias_and_types(n);
+                if alias.and_then(|a| text(a, source)) == Some(name) {
+                    let types: Vec<String> = values
+                        .into_iter()
                         .flat_map(|v| match v.kind() {
                             "tuple" | "parenthesized_expression" => {
                                 let mut inner = v.walk();
                                 v.named_children(&mut inner)
+                                    .filter(|e| e.kind() != "comment")
                                     .filter_map(|e| text(e, source).map(str::to_string))
                                     .collect::<Vec<_>>()
                             }
@@ -526,6 +526,28 @@ fn caught_as(node: Node<'_>, name: &str, source: &str) -> Option<Vec<String>> {
         current = n.parent();
     }
     None
+}
+
+/// The `as` name and the caught type expressions of an `except` clause.
+/// tree-sitter-python 0.25 parses `except (A, B) as e:` as an `as_pattern`
+/// child (types first, the name in its `alias` field) rather than as the
+/// clause's own `value` / `alias` fields, so both shapes are read.
+fn except_alias_and_types(clause: Node<'_>) -> (Option<Node<'_>>, Vec<Node<'_>>) {
+    let mut cursor = clause.walk();
+    if let Some(pattern) = clause.named_children(&mut cursor).find(|c| c.kind() == "as_pattern") {
+        let alias = pattern.child_by_field_name("alias");
+        let mut inner = pattern.walk();
+        let types = pattern
+            .named_children(&mut inner)
+            .filter(|c| Some(c.id()) != alias.map(|a| a.id()) && c.kind() != "comment")
+            .take(1)
+            .collect();
+        return (alias, types);
+    }
+    let alias = clause.child_by_field_name("alias");
+    let mut cursor = clause.walk();
+    let types = clause.children_by_field_name("value", &mut cursor).collect();
+    (alias, types)
 }
 
 /// A `return` with a value other than a plain `None`.
