@@ -102,7 +102,7 @@ impl InstanceAttributes {
                 continue;
             }
             let annotation = assignment.child_by_field_name("type").and_then(|t| text(t, source)).map(str::to_string);
-            let default = assignment.child_by_field_name("right").and_then(|v| text(v, source)).map(str::to_string);
+            let default = assigned_value(assignment).and_then(|v| text(v, source)).map(str::to_string);
             found_attributes.push(Attribute { name: name.to_string(), annotation, default, line: at_line(assignment) });
         }
         found_attributes
@@ -435,33 +435,57 @@ fn class_facts(node: Node<'_>, body: Node<'_>, decorators: &[Decorator], source:
     let mut attributes = Vec::new();
     let mut cursor = body.walk();
     for statement in body.named_children(&mut cursor) {
-        if let Some((name, annotation, default)) = simple_assignment(statement, source)
-            && annotation.is_some()
-        {
-            attributes.push(Attribute { name, annotation, default, line: statement.start_position().row + 1 });
+        for (name, annotation, default) in simple_assignments(statement, source) {
+            if annotation.is_some() {
+                attributes.push(Attribute { name, annotation, default, line: statement.start_position().row + 1 });
+            }
         }
     }
     ClassFacts { bases, attributes, has_fields, init_params: None, instance_attributes: Vec::new() }
 }
 
-/// `NAME = value` or `NAME: T = value` as a statement: name, annotation, value.
-fn simple_assignment(statement: Node<'_>, source: &str) -> Option<(String, Option<String>, Option<String>)> {
-    if statement.kind() != "expression_statement" {
-        return None;
+/// `NAME = value`, `NAME: T = value` or a chain `A = B = value` as a statement:
+/// each plain-name target with its annotation and the value finally assigned
+/// (tree-sitter nests a chain as `A = (B = value)`; Python binds both names
+/// to `value`).
+fn simple_assignments(statement: Node<'_>, source: &str) -> Vec<(String, Option<String>, Option<String>)> {
+    let Some(first) = Some(statement).filter(|s| s.kind() == "expression_statement").and_then(|s| s.named_child(0))
+    else {
+        return Vec::new();
+    };
+    let value = assigned_value(first).and_then(|v| text(v, source)).map(str::to_string);
+    let mut found = Vec::new();
+    let mut current = Some(first);
+    while let Some(assignment) = current.filter(|n| n.kind() == "assignment") {
+        let target = assignment.child_by_field_name("left").filter(|n| n.kind() == "identifier");
+        if let Some(name) = target.and_then(|t| text(t, source)) {
+            let annotation = assignment.child_by_field_name("type").and_then(|t| text(t, source)).map(str::to_string);
+            found.push((name.to_string(), annotation, value.clone()));
+        }
+        current = assignment.child_by_field_name("right");
     }
-    let assignment = statement.named_child(0).filter(|n| n.kind() == "assignment")?;
-    let left = assignment.child_by_field_name("left").filter(|n| n.kind() == "identifier")?;
-    let annotation = assignment.child_by_field_name("type").and_then(|t| text(t, source)).map(str::to_string);
-    let value = assignment.child_by_field_name("right").and_then(|v| text(v, source)).map(str::to_string);
-    Some((text(left, source)?.to_string(), annotation, value))
+    found
+}
+
+/// The value an assignment finally assigns: `0` in `a = b = 0`.
+fn assigned_value(assignment: Node<'_>) -> Option<Node<'_>> {
+    let mut value = assignment.child_by_field_name("right")?;
+    while value.kind() == "assignment" {
+        value = value.child_by_field_name("right")?;
+    }
+    Some(value)
 }
 
 fn module_variables(root: Node<'_>, source: &str) -> Vec<Variable> {
     let mut cursor = root.walk();
     root.named_children(&mut cursor)
-        .filter_map(|statement| {
-            let (name, annotation, value) = simple_assignment(statement, source)?;
-            Some(Variable { name, annotation, value, line: statement.start_position().row + 1 })
+        .flat_map(|statement| {
+            simple_assignments(statement, source).into_iter().map(move |(name, annotation, value)| Variable {
+                name,
+                annotation,
+                value,
+                line: statement.start_position().row + 1,
+            })
         })
         .collect()
 }
@@ -553,10 +577,18 @@ fn except_alias_and_types(clause: Node<'_>) -> (Option<Node<'_>>, Vec<Node<'_>>)
 /// A `return` with a value other than a plain `None`.
 fn returns_value(statement: Node<'_>, source: &str) -> bool {
     let mut cursor = statement.walk();
-    statement
-        .named_children(&mut cursor)
-        .find(|n| n.kind() != "comment")
-        .is_some_and(|value| text(value, source) != Some("None"))
+    let Some(mut value) = statement.named_children(&mut cursor).find(|n| n.kind() != "comment") else {
+        return false;
+    };
+    // `return (None)` returns None too.
+    while value.kind() == "parenthesized_expression" {
+        let mut inner = value.walk();
+        match value.named_children(&mut inner).find(|n| n.kind() != "comment") {
+            Some(expression) => value = expression,
+            None => break,
+        }
+    }
+    text(value, source) != Some("None")
 }
 
 fn at_line(node: Node<'_>) -> usize {
