@@ -98,7 +98,12 @@ pub fn decode(bytes: &[u8]) -> Result<SourceText, DecodeError> {
         SourceEncoding::Other(enc) => {
             let line = declared.as_ref().map_or(1, |(_, line)| *line);
             let (text, had_errors) = enc.decode_without_bom_handling(body);
-            if had_errors {
+            // encoding_rs decodes the bytes that Python's `cp125x` / `cp874`
+            // codecs leave undefined (0x81 in cp1252, ...) as C1 controls, which
+            // those codecs never produce; Python refuses such a file.
+            let undefined_byte =
+                enc.name().starts_with("windows-") && text.chars().any(|c| matches!(c, '\u{80}'..='\u{9f}'));
+            if had_errors || undefined_byte {
                 return Err(DecodeError::InvalidDeclared { encoding: enc.name(), line });
             }
             let text = text.into_owned();
