@@ -1528,6 +1528,15 @@ fn decode_errors() {
         source_text::decode(b"\n# coding: shift_jis\nx = '\x82'\n"),
         Err(DecodeError::InvalidDeclared { encoding: "Shift_JIS", line: 2 })
     );
+    // Bytes Python's cp1252 leaves undefined (encoding_rs maps them to C1).
+    for byte in [0x81, 0x8d, 0x8f, 0x90, 0x9d] {
+        let bytes = [b"# coding: cp1252\nx = '".as_slice(), &[byte], b"'\n"].concat();
+        assert_eq!(
+            source_text::decode(&bytes),
+            Err(DecodeError::InvalidDeclared { encoding: "windows-1252", line: 1 }),
+            "{byte:#x}"
+        );
+    }
     assert_eq!(
         source_text::decode(b"# coding: ascii\nx = '\xe9'\n"),
         Err(DecodeError::InvalidDeclared { encoding: "utf-8", line: 1 })
