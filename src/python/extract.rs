@@ -102,7 +102,7 @@ impl InstanceAttributes {
                 continue;
             }
             let annotation = assignment.child_by_field_name("type").and_then(|t| text(t, source)).map(str::to_string);
-            let default = assignment.child_by_field_name("right").and_then(|v| text(v, source)).map(str::to_string);
+            let default = assigned_value(assignment).and_then(|v| text(v, source)).map(str::to_string);
             found_attributes.push(Attribute { name: name.to_string(), annotation, default, line: at_line(assignment) });
         }
         found_attributes
@@ -451,33 +451,57 @@ fn class_facts(node: Node<'_>, body: Node<'_>, decorators: &[Decorator], source:
     let mut attributes = Vec::new();
     let mut cursor = body.walk();
     for statement in body.named_children(&mut cursor) {
-        if let Some((name, annotation, default)) = simple_assignment(statement, source)
-            && annotation.is_some()
-        {
-            attributes.push(Attribute { name, annotation, default, line: statement.start_position().row + 1 });
+        for (name, annotation, default) in simple_assignments(statement, source) {
+            if annotation.is_some() {
+                attributes.push(Attribute { name, annotation, default, line: statement.start_position().row + 1 });
+            }
         }
     }
     ClassFacts { bases, attributes, has_fields, init_params: None, instance_attributes: Vec::new() }
 }
 
-/// `NAME = value` or `NAME: T = value` as a statement: name, annotation, value.
-fn simple_assignment(statement: Node<'_>, source: &str) -> Option<(String, Option<String>, Option<String>)> {
-    if statement.kind() != "expression_statement" {
-        return None;
+/// `NAME = value`, `NAME: T = value` or a chain `A = B = value` as a statement:
+/// each plain-name target with its annotation and the value finally assigned
+/// (tree-sitter nests a chain as `A = (B = value)`; Python binds both names
+/// to `value`).
+fn simple_assignments(statement: Node<'_>, source: &str) -> Vec<(String, Option<String>, Option<String>)> {
+    let Some(first) = Some(statement).filter(|s| s.kind() == "expression_statement").and_then(|s| s.named_child(0))
+    else {
+        return Vec::new();
+    };
+    let value = assigned_value(first).and_then(|v| text(v, source)).map(str::to_string);
+    let mut found = Vec::new();
+    let mut current = Some(first);
+    while let Some(assignment) = current.filter(|n| n.kind() == "assignment") {
+        let target = assignment.child_by_field_name("left").filter(|n| n.kind() == "identifier");
+        if let Some(name) = target.and_then(|t| text(t, source)) {
+            let annotation = assignment.child_by_field_name("type").and_then(|t| text(t, source)).map(str::to_string);
+            found.push((name.to_string(), annotation, value.clone()));
+        }
+        current = assignment.child_by_field_name("right");
     }
-    let assignment = statement.named_child(0).filter(|n| n.kind() == "assignment")?;
-    let left = assignment.child_by_field_name("left").filter(|n| n.kind() == "identifier")?;
-    let annotation = assignment.child_by_field_name("type").and_then(|t| text(t, source)).map(str::to_string);
-    let value = assignment.child_by_field_name("right").and_then(|v| text(v, source)).map(str::to_string);
-    Some((text(left, source)?.to_string(), annotation, value))
+    found
+}
+
+/// The value an assignment finally assigns: `0` in `a = b = 0`.
+fn assigned_value(assignment: Node<'_>) -> Option<Node<'_>> {
+    let mut value = assignment.child_by_field_name("right")?;
+    while value.kind() == "assignment" {
+        value = value.child_by_field_name("right")?;
+    }
+    Some(value)
 }
 
 fn module_variables(root: Node<'_>, source: &str) -> Vec<Variable> {
     let mut cursor = root.walk();
     root.named_children(&mut cursor)
-        .filter_map(|statement| {
-            let (name, annotation, value) = simple_assignment(statement, source)?;
-            Some(Variable { name, annotation, value, line: statement.start_position().row + 1 })
+        .flat_map(|statement| {
+            simple_assignments(statement, source).into_iter().map(move |(name, annotation, value)| Variable {
+                name,
+                annotation,
+                value,
+                line: statement.start_position().row + 1,
+            })
         })
         .collect()
 }
@@ -519,27 +543,22 @@ fn caught_as(node: Node<'_>, name: &str, source: &str) -> Option<Vec<String>> {
         match n.kind() {
             "function_definition" | "lambda" | "class_definition" => return None,
             "except_clause" | "except_group_clause" => {
-                // tree-sitter-python reads `except (A, B) as e` as
-                // `value: (as_pattern (tuple A B) alias: (as_pattern_target e))`.
-                let mut cursor = n.walk();
-                let caught = n.children_by_field_name("value", &mut cursor).find_map(|value| {
-                    let alias = value.child_by_field_name("alias").and_then(|a| text(a, source))?;
-                    let types = value.named_child(0).filter(|t| t.kind() != "as_pattern_target")?;
-                    (value.kind() == "as_pattern" && alias == name).then_some(types)
-                });
-                if let Some(types) = caught {
-                    let names: Vec<String> = match types.kind() {
-                        "tuple" | "parenthesized_expression" => {
-                            let mut inner = types.walk();
-                            types
-                                .named_children(&mut inner)
-                                .filter(|e| e.kind() != "comment")
-                                .filter_map(|e| text(e, source).map(str::to_string))
-                                .collect()
-                        }
-                        _ => text(types, source).map(str::to_string).into_iter().collect(),
-                    };
-                    return (!names.is_empty()).then_some(names);
+                let (alias, values) = except_alias_and_types(n);
+                if alias.and_then(|a| text(a, source)) == Some(name) {
+                    let types: Vec<String> = values
+                        .into_iter()
+                        .flat_map(|v| match v.kind() {
+                            "tuple" | "parenthesized_expression" => {
+                                let mut inner = v.walk();
+                                v.named_children(&mut inner)
+                                    .filter(|e| e.kind() != "comment")
+                                    .filter_map(|e| text(e, source).map(str::to_string))
+                                    .collect::<Vec<_>>()
+                            }
+                            _ => text(v, source).map(str::to_string).into_iter().collect::<Vec<_>>(),
+                        })
+                        .collect();
+                    return (!types.is_empty()).then_some(types);
                 }
             }
             _ => {}
@@ -549,13 +568,43 @@ fn caught_as(node: Node<'_>, name: &str, source: &str) -> Option<Vec<String>> {
     None
 }
 
+/// The `as` name and the caught type expressions of an `except` clause.
+/// tree-sitter-python 0.25 parses `except (A, B) as e:` as an `as_pattern`
+/// child (types first, the name in its `alias` field) rather than as the
+/// clause's own `value` / `alias` fields, so both shapes are read.
+fn except_alias_and_types(clause: Node<'_>) -> (Option<Node<'_>>, Vec<Node<'_>>) {
+    let mut cursor = clause.walk();
+    if let Some(pattern) = clause.named_children(&mut cursor).find(|c| c.kind() == "as_pattern") {
+        let alias = pattern.child_by_field_name("alias");
+        let mut inner = pattern.walk();
+        let types = pattern
+            .named_children(&mut inner)
+            .filter(|c| Some(c.id()) != alias.map(|a| a.id()) && c.kind() != "comment")
+            .take(1)
+            .collect();
+        return (alias, types);
+    }
+    let alias = clause.child_by_field_name("alias");
+    let mut cursor = clause.walk();
+    let types = clause.children_by_field_name("value", &mut cursor).collect();
+    (alias, types)
+}
+
 /// A `return` with a value other than a plain `None`.
 fn returns_value(statement: Node<'_>, source: &str) -> bool {
     let mut cursor = statement.walk();
-    statement
-        .named_children(&mut cursor)
-        .find(|n| n.kind() != "comment")
-        .is_some_and(|value| text(value, source) != Some("None"))
+    let Some(mut value) = statement.named_children(&mut cursor).find(|n| n.kind() != "comment") else {
+        return false;
+    };
+    // `return (None)` returns None too.
+    while value.kind() == "parenthesized_expression" {
+        let mut inner = value.walk();
+        match value.named_children(&mut inner).find(|n| n.kind() != "comment") {
+            Some(expression) => value = expression,
+            None => break,
+        }
+    }
+    text(value, source) != Some("None")
 }
 
 fn at_line(node: Node<'_>) -> usize {

@@ -1,5 +1,7 @@
 //! String literals: which expressions are docstrings, and the value Python sees.
 
+use std::borrow::Cow;
+
 use tree_sitter::Node;
 
 use super::model::{DocstringSpan, QuoteStyle};
@@ -37,11 +39,11 @@ pub(crate) fn docstring_of_block(block: Node<'_>, source: &str) -> Option<Docstr
         let raw = part_prefix.chars().any(|c| matches!(c, 'r' | 'R'));
         let start = part.start_byte() + part_prefix.len() + part_quote.as_str().len();
         let end = part.end_byte().checked_sub(part_quote.as_str().len())?;
-        let body = source.get(start..end)?;
+        let body = normalize_newlines(source.get(start..end)?);
         if raw {
-            value.push_str(body);
+            value.push_str(&body);
         } else {
-            decode_escapes(body, &mut value);
+            decode_escapes(&body, &mut value);
         }
     }
     let range = first.named_child(0)?.byte_range();
@@ -53,6 +55,13 @@ pub(crate) fn docstring_of_block(block: Node<'_>, source: &str) -> Option<Docstr
         quote,
         value,
     })
+}
+
+/// Python's tokenizer reads source with universal newlines: a `\r\n` or lone
+/// `\r` line end inside a literal is a `\n` in its value (an escaped `\r` is
+/// not touched, as it is decoded later).
+fn normalize_newlines(body: &str) -> Cow<'_, str> {
+    if body.contains('\r') { Cow::Owned(body.replace("\r\n", "\n").replace('\r', "\n")) } else { Cow::Borrowed(body) }
 }
 
 /// The first statement of a block or module, skipping comments.

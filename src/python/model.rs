@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// One parsed module: its docstring, its definitions (flat, in document order) and
 /// its top-level variables.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Module {
     pub docstring: Option<DocstringSpan>,
     pub definitions: Vec<Definition>,
@@ -63,7 +63,7 @@ impl DefinitionKind {
 }
 
 /// A class, function or method.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Definition {
     pub kind: DefinitionKind,
     pub name: String,
@@ -114,7 +114,7 @@ impl Definition {
 }
 
 /// Where the body of a definition is, for inserting a docstring.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BodyLayout {
     /// Byte offset just after the `:` that ends the header.
     pub colon_end: usize,
@@ -218,14 +218,19 @@ impl ClassFacts {
     /// Class-level annotated attributes that are fields (not `ClassVar`, not the
     /// `KW_ONLY` marker), when the class has fields.
     pub fn fields(&self) -> impl Iterator<Item = &Attribute> {
-        self.attributes.iter().filter(move |a| {
-            self.has_fields
-                && !a
-                    .annotation
-                    .as_deref()
-                    .is_some_and(|t| t.starts_with("ClassVar") || t.contains(".ClassVar") || t.ends_with("KW_ONLY"))
-        })
+        self.attributes.iter().filter(move |a| self.has_fields && !a.annotation.as_deref().is_some_and(is_not_a_field))
     }
+}
+
+/// Whether an annotation makes a class attribute no field: `ClassVar[...]`,
+/// `typing.ClassVar`, the `KW_ONLY` marker, also as a string annotation (as
+/// `dataclasses` reads them). Compares the dotted name before any `[`, so that a
+/// type merely named like them (`ClassVariable`) stays a field.
+fn is_not_a_field(annotation: &str) -> bool {
+    let unquoted = annotation.trim().trim_matches(|c| c == '"' || c == '\'');
+    let head: String = unquoted.split('[').next().unwrap_or(unquoted).chars().filter(|c| !c.is_whitespace()).collect();
+    let last = head.rsplit('.').next().unwrap_or(&head);
+    matches!(last, "ClassVar" | "KW_ONLY")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

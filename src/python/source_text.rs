@@ -98,7 +98,12 @@ pub fn decode(bytes: &[u8]) -> Result<SourceText, DecodeError> {
         SourceEncoding::Other(enc) => {
             let line = declared.as_ref().map_or(1, |(_, line)| *line);
             let (text, had_errors) = enc.decode_without_bom_handling(body);
-            if had_errors {
+            // encoding_rs decodes the bytes that Python's `cp125x` / `cp874`
+            // codecs leave undefined (0x81 in cp1252, ...) as C1 controls, which
+            // those codecs never produce; Python refuses such a file.
+            let undefined_byte =
+                enc.name().starts_with("windows-") && text.chars().any(|c| matches!(c, '\u{80}'..='\u{9f}'));
+            if had_errors || undefined_byte {
                 return Err(DecodeError::InvalidDeclared { encoding: enc.name(), line });
             }
             let text = text.into_owned();
@@ -158,15 +163,18 @@ fn coding_label(line: &[u8]) -> Option<String> {
     if !trimmed.starts_with(b"#") {
         return None;
     }
-    let at = trimmed.windows(6).position(|w| w == b"coding")?;
-    let rest = trimmed.get(at + 6..)?;
-    let rest = rest.strip_prefix(b":").or_else(|| rest.strip_prefix(b"="))?;
-    let rest = &rest[rest.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(rest.len())..];
-    let end = rest
-        .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
-        .unwrap_or(rest.len());
-    (end > 0).then(|| String::from_utf8_lossy(&rest[..end]).into_owned())
+    // Like Python's tokenizer, a `coding` without `:`/`=` and a label after it
+    // does not end the search: `# this coding thing; coding: latin-1` declares.
+    (0..trimmed.len()).filter(|&at| trimmed[at..].starts_with(b"coding")).find_map(|at| {
+        let rest = &trimmed[at + 6..];
+        let rest = rest.strip_prefix(b":").or_else(|| rest.strip_prefix(b"="))?;
+        let rest = &rest[rest.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(rest.len())..];
+        let end = rest
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| String::from_utf8_lossy(&rest[..end]).into_owned())
+    })
 }
 
 fn trim_ascii_ws(line: &[u8]) -> &[u8] {
