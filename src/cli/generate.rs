@@ -18,7 +18,7 @@ pub struct GenerateArgs {
     /// Files or directories to document.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Write docstrings from templates, without a model.
+    /// Write docstrings from templates, without a model (required: no model is configured yet).
     #[arg(long)]
     pub offline: bool,
     /// Docstring style: google, numpy, sphinx, epytext or pep257.
@@ -33,7 +33,7 @@ pub struct GenerateArgs {
     /// Write the changes to the files (atomically).
     #[arg(long, group = "output")]
     pub write: bool,
-    /// Change nothing; exit with 1 when a docstring is missing.
+    /// Change nothing; list each docstring that would change and exit with 1 if there is one.
     #[arg(long, group = "output")]
     pub check: bool,
     /// Also merge existing docstrings with the current signatures.
