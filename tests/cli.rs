@@ -804,7 +804,7 @@ fn unreadable_files_are_skipped_with_a_reason_and_others_still_written() {
         run.stderr,
         "docwright: skipped a_bad_utf8.py: not valid UTF-8 (first bad byte at offset 5); declare the encoding with a `# -*- coding: ... -*-` line
 docwright: skipped b_unknown_encoding.py: declares the encoding `klingon` on line 1, which is not known
-docwright: skipped c_syntax.py: has syntax errors; fix them first
+docwright: skipped c_syntax.py: has syntax errors (the first near line 1); fix them first
 docwright: wrote 1 docstring in 1 file; 4 files checked, 3 skipped
 "
     );
@@ -981,4 +981,19 @@ fn help_describes_the_commands() {
     let inventory = docwright(dir.path(), &["inventory", "--help"]);
     assert_eq!(inventory.code, 0);
     insta::assert_snapshot!("help_inventory", inventory.stdout);
+}
+
+#[test]
+fn syntax_error_message_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    put(dir.path(), "m.py", "def f():\n    pass\n\n\nx = (1,\ny = 2\n");
+    let run = docwright(dir.path(), &["generate", "--offline", "m.py"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "docwright: skipped m.py: has syntax errors (the first near line 5); fix them first
+docwright: would write 0 docstrings in 0 files; 1 file checked, 1 skipped
+"
+    );
 }

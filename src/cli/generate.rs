@@ -157,7 +157,10 @@ fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outc
     let (bytes, source) = read_source(path)?;
     let module = python::parse_module(&source.text).with_context(|| path.display().to_string())?;
     if module.has_syntax_errors {
-        bail!("{}: has syntax errors; fix them first", path.display());
+        // Say where, or the user is left searching the file.
+        let near =
+            first_error_line(&source.text).map(|line| format!(" (the first near line {line})")).unwrap_or_default();
+        bail!("{}: has syntax errors{near}; fix them first", path.display());
     }
     let planned = engine::offline_edits(&source.text, &module, options).with_context(|| path.display().to_string())?;
     if planned.is_empty() {
@@ -184,4 +187,26 @@ fn write_diff(out: &mut impl Write, path: &Path, original: &str, edited: &str) -
     let (old, new) = if path.is_relative() { (format!("a/{name}"), format!("b/{name}")) } else { (name.clone(), name) };
     write!(out, "{}", diff.unified_diff().context_radius(3).header(&old, &new))?;
     Ok(())
+}
+
+/// The 1-based line of the first place tree-sitter could not parse, in
+/// document order.
+fn first_error_line(source: &str) -> Option<usize> {
+    let tree = python::parse_tree(source, None).ok()?;
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            return Some(node.start_position().row + 1);
+        }
+        // Only a subtree that holds an error is worth entering.
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
 }
