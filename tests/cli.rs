@@ -997,3 +997,26 @@ docwright: would write 0 docstrings in 0 files; 1 file checked, 1 skipped
 "
     );
 }
+
+#[test]
+fn a_closed_pipe_stops_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..300 {
+        put(dir.path(), &format!("m{i}.py"), "def f(a):\n    return a\n\n\n".repeat(5));
+    }
+    for args in [&["generate", "--offline", "."][..], &["inventory", "--json", "."][..], &["inventory", "."][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_docwright"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end at once, like `| head -0`; the output is far
+        // larger than a pipe's buffer.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(141), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?}");
+    }
+}

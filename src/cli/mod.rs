@@ -50,11 +50,23 @@ pub fn run() -> i32 {
     };
     match result {
         Ok(code) => code,
+        // `docwright generate . | head`: the reader has gone, so stop quietly
+        // with the status of a process killed by SIGPIPE, as other tools do,
+        // rather than print "Broken pipe" as if docwright had failed.
+        Err(error) if is_broken_pipe(&error) => 141,
         Err(error) => {
             eprintln!("docwright: {error:#}");
             2
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn init_logging(filter: &str) {
