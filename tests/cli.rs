@@ -605,6 +605,46 @@ fn update_merges_existing_docstrings() {
 }
 
 #[test]
+fn update_keeps_the_style_a_docstring_is_written_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let numpy = r#"def scale(value, factor=2):
+    """Scale a value.
+
+    Parameters
+    ----------
+    value : float
+        The number to scale.
+
+    Returns
+    -------
+    float
+        The scaled value.
+    """
+    return value * factor
+
+
+def plain(value):
+    """Return the value unchanged."""
+    return value
+"#;
+    put(dir.path(), "m.py", numpy);
+    // The default style is Google; the NumPy docstring stays NumPy, and the
+    // plain one (no style to keep) takes the configured style.
+    let run = docwright(dir.path(), &["generate", "--offline", "--update", "--write", "--no-module", "m.py"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = numpy
+        .replace(
+            "        The number to scale.\n",
+            "        The number to scale.\n    factor\n        TODO(docwright): Describe. Defaults to 2.\n",
+        )
+        .replace(
+            "    \"\"\"Return the value unchanged.\"\"\"\n",
+            "    \"\"\"Return the value unchanged.\n\n    Args:\n        value: TODO(docwright): Describe.\n\n    Returns:\n        TODO(docwright): Describe.\n    \"\"\"\n",
+        );
+    assert_eq!(read(dir.path(), "m.py"), expected);
+}
+
+#[test]
 fn all_regenerates_every_docstring() {
     let dir = tempfile::tempdir().unwrap();
     put(dir.path(), "m.py", "\"\"\"Old.\"\"\"\n\n\ndef keep(a):\n    \"\"\"Old text.\"\"\"\n    return a\n");

@@ -36,7 +36,7 @@ pub struct GenerateArgs {
     /// Change nothing; list each docstring that would change and exit with 1 if there is one.
     #[arg(long, group = "output")]
     pub check: bool,
-    /// Also merge existing docstrings with the current signatures.
+    /// Also merge existing docstrings with the current signatures (each keeps its own style).
     #[arg(long, conflicts_with = "all")]
     pub update: bool,
     /// Regenerate every docstring, replacing what is there.
