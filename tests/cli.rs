@@ -1060,3 +1060,21 @@ fn a_closed_pipe_stops_quietly() {
         assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?}");
     }
 }
+
+#[test]
+fn finding_no_python_files_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    put(dir.path(), "pkg/notes.txt", "x\n");
+    put(dir.path(), "pkg/m.py", "x = 1\n");
+    let warning = "docwright: warning: no Python files found (only .py files are read, and .gitignore and hidden files are skipped)\n";
+    let run = docwright(dir.path(), &["generate", "--offline", "pkg", "--include", "*.pyx"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stderr,
+        format!("{warning}docwright: would write 0 docstrings in 0 files; 0 files checked, 0 skipped\n")
+    );
+    let json = docwright(dir.path(), &["inventory", "--json", "pkg", "--exclude", "m.py"]);
+    assert_eq!(json.code, 0);
+    assert_eq!(json.stdout, "{\"files\":[]}\n");
+    assert_eq!(json.stderr, warning);
+}

@@ -97,6 +97,13 @@ pub fn python_files(paths: &[PathBuf], filter: &FileFilter) -> Result<Vec<PathBu
     // race, and the counts would be wrong.
     let mut seen = HashSet::new();
     files.retain(|path| seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())));
+    if files.is_empty() {
+        // Otherwise a mistyped --include or a directory without Python files
+        // looks like a clean run.
+        eprintln!(
+            "docwright: warning: no Python files found (only .py files are read, and .gitignore and hidden files are skipped)"
+        );
+    }
     Ok(files)
 }
 
