@@ -110,8 +110,10 @@ pub fn offline_edits(source: &str, module: &Module, options: &EngineOptions) -> 
     let mut planned = Vec::new();
     if options.selection.module {
         let existing = module.docstring.as_ref().map(|d| d.value.as_str());
-        if let Some((action, doc)) = decide(existing, options, || offline::generate_module(module), |old| old.clone()) {
-            planned.push(plan(source, module, Target::Module, "<module>".into(), 1, action, &doc, options)?);
+        if let Some((action, doc, style)) =
+            decide(existing, options, || offline::generate_module(module), |old| old.clone())
+        {
+            planned.push(plan(source, module, Target::Module, "<module>".into(), 1, action, &doc, style, options)?);
         }
     }
     let generate = options.generate_options();
@@ -122,7 +124,7 @@ pub fn offline_edits(source: &str, module: &Module, options: &EngineOptions) -> 
         let existing = definition.docstring.as_ref().map(|d| d.value.as_str());
         let fresh = || offline::generate_with(definition, &generate);
         let merged = |old: &Docstring| crate::docstring::merge(old, definition);
-        if let Some((action, doc)) = decide(existing, options, fresh, merged) {
+        if let Some((action, doc, style)) = decide(existing, options, fresh, merged) {
             let target = Target::Definition(index);
             planned.push(plan(
                 source,
@@ -132,6 +134,7 @@ pub fn offline_edits(source: &str, module: &Module, options: &EngineOptions) -> 
                 definition.line,
                 action,
                 &doc,
+                style,
                 options,
             )?);
         }
@@ -139,21 +142,28 @@ pub fn offline_edits(source: &str, module: &Module, options: &EngineOptions) -> 
     Ok(planned)
 }
 
-/// Whether and how a definition's docstring changes in this mode.
+/// Whether and how a definition's docstring changes in this mode, and the
+/// style to write it in.
 fn decide(
     existing: Option<&str>,
     options: &EngineOptions,
     fresh: impl FnOnce() -> Docstring,
     merged: impl FnOnce(&Docstring) -> Docstring,
-) -> Option<(Action, Docstring)> {
+) -> Option<(Action, Docstring, Style)> {
     match (existing, options.mode) {
-        (None, _) => Some((Action::Added, fresh())),
+        (None, _) => Some((Action::Added, fresh(), options.style)),
         (Some(_), Mode::Missing) => None,
-        (Some(_), Mode::All) => Some((Action::Regenerated, fresh())),
+        (Some(_), Mode::All) => Some((Action::Regenerated, fresh(), options.style)),
         (Some(text), Mode::Update) => {
+            // An update keeps the style the docstring is written in: rewriting
+            // a NumPy docstring as Google (the default `--style`) would turn a
+            // signature fix into a reformatting of every docstring in the
+            // project. Only a docstring with no recognisable style (a plain
+            // summary) takes the configured one.
+            let style = crate::docstring::detect_style(text).unwrap_or(options.style);
             let old = crate::docstring::parse(text, None);
             let new = merged(&old);
-            (new != old).then_some((Action::Updated, new))
+            (new != old).then_some((Action::Updated, new, style))
         }
     }
 }
@@ -167,10 +177,11 @@ fn plan(
     line: usize,
     action: Action,
     doc: &Docstring,
+    style: Style,
     options: &EngineOptions,
 ) -> Result<PlannedEdit, InsertError> {
     let place = placement(source, module, target)?;
-    let render_options = RenderOptions { style: options.style, width: options.width, indent: place.indent.clone() };
+    let render_options = RenderOptions { style, width: options.width, indent: place.indent.clone() };
     let edit = place.edit(&render(doc, &render_options));
     Ok(PlannedEdit { target, qualname, line, action, edit })
 }

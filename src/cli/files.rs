@@ -1,9 +1,10 @@
 //! Finding the Python files a command works on, and reading them.
 
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
 
 use crate::python::source_text::{self, SourceText};
@@ -33,16 +34,33 @@ fn glob_set(patterns: &[String], flag: &str) -> Result<Option<GlobSet>> {
     }
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
-        // A pattern without a slash matches at any depth, like .gitignore.
-        let full = if pattern.contains('/') { pattern.clone() } else { format!("**/{pattern}") };
-        builder.add(Glob::new(&full).with_context(|| format!("invalid {flag} pattern `{pattern}`"))?);
+        let invalid = || format!("invalid {flag} pattern `{pattern}`");
+        // Read like a .gitignore line: a trailing slash only marks a directory
+        // (`build/` matches at any depth, like `build`), and a leading slash
+        // anchors the pattern at the root like a slash in the middle does.
+        let bare = pattern.trim_end_matches('/');
+        let anchored = bare.contains('/');
+        let bare = bare.trim_start_matches('/');
+        if bare.is_empty() {
+            bail!("{}: it matches nothing", invalid());
+        }
+        // A pattern without a slash matches at any depth.
+        let full = if anchored { bare.to_string() } else { format!("**/{bare}") };
+        builder.add(glob(&full).with_context(invalid)?);
         if full.ends_with("/**") {
             continue;
         }
         // A directory pattern also covers everything under it.
-        builder.add(Glob::new(&format!("{full}/**")).with_context(|| format!("invalid {flag} pattern `{pattern}`"))?);
+        builder.add(glob(&format!("{full}/**")).with_context(invalid)?);
     }
     Ok(Some(builder.build()?))
+}
+
+/// `*` and `?` stop at a slash, as in a shell or a .gitignore (globset's
+/// default lets them cross it, so `tests/*.py` took `tests/deep/x.py` too);
+/// `**` crosses directories.
+fn glob(pattern: &str) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(pattern).literal_separator(true).build()
 }
 
 /// The `.py` files under `paths`, in a stable order. Directories are walked the
@@ -53,7 +71,7 @@ pub fn python_files(paths: &[PathBuf], filter: &FileFilter) -> Result<Vec<PathBu
     for root in paths {
         let metadata = std::fs::metadata(root).with_context(|| format!("cannot read {}", root.display()))?;
         if metadata.is_file() {
-            files.push(root.clone());
+            files.push(tidy(root));
             continue;
         }
         if !metadata.is_dir() {
@@ -69,12 +87,31 @@ pub fn python_files(paths: &[PathBuf], filter: &FileFilter) -> Result<Vec<PathBu
             }
             let relative = path.strip_prefix(root).unwrap_or(path);
             if filter.admits(relative) {
-                found.push(path.to_path_buf());
+                found.push(tidy(path));
             }
         }
         files.extend(found);
     }
+    // The same file named twice (`pkg pkg/a.py`, `a.py ./a.py`, a symlink and
+    // its target) is worked on once: two parallel writes of one file would
+    // race, and the counts would be wrong.
+    let mut seen = HashSet::new();
+    files.retain(|path| seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())));
+    if files.is_empty() {
+        // Otherwise a mistyped --include or a directory without Python files
+        // looks like a clean run.
+        eprintln!(
+            "docwright: warning: no Python files found (only .py files are read, and .gitignore and hidden files are skipped)"
+        );
+    }
     Ok(files)
+}
+
+/// `path` without leading `./` components, so that `docwright generate .`
+/// prints `pkg/a.py` (and diff headers `a/pkg/a.py`), not `./pkg/a.py`.
+fn tidy(path: &Path) -> PathBuf {
+    let tidied: PathBuf = path.components().skip_while(|c| matches!(c, Component::CurDir)).collect();
+    if tidied.as_os_str().is_empty() { path.to_path_buf() } else { tidied }
 }
 
 /// Reads and decodes one source file; the error says which file and why.

@@ -18,7 +18,7 @@ pub struct GenerateArgs {
     /// Files or directories to document.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Write docstrings from templates, without a model.
+    /// Write docstrings from templates, without a model (required: no model is configured yet).
     #[arg(long)]
     pub offline: bool,
     /// Docstring style: google, numpy, sphinx, epytext or pep257.
@@ -33,10 +33,10 @@ pub struct GenerateArgs {
     /// Write the changes to the files (atomically).
     #[arg(long, group = "output")]
     pub write: bool,
-    /// Change nothing; exit with 1 when a docstring is missing.
+    /// Change nothing; list each docstring that would change and exit with 1 if there is one.
     #[arg(long, group = "output")]
     pub check: bool,
-    /// Also merge existing docstrings with the current signatures.
+    /// Also merge existing docstrings with the current signatures (each keeps its own style).
     #[arg(long, conflicts_with = "all")]
     pub update: bool,
     /// Regenerate every docstring, replacing what is there.
@@ -157,7 +157,10 @@ fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outc
     let (bytes, source) = read_source(path)?;
     let module = python::parse_module(&source.text).with_context(|| path.display().to_string())?;
     if module.has_syntax_errors {
-        bail!("{}: has syntax errors; fix them first", path.display());
+        // Say where, or the user is left searching the file.
+        let near =
+            first_error_line(&source.text).map(|line| format!(" (the first near line {line})")).unwrap_or_default();
+        bail!("{}: has syntax errors{near}; fix them first", path.display());
     }
     let planned = engine::offline_edits(&source.text, &module, options).with_context(|| path.display().to_string())?;
     if planned.is_empty() {
@@ -184,4 +187,26 @@ fn write_diff(out: &mut impl Write, path: &Path, original: &str, edited: &str) -
     let (old, new) = if path.is_relative() { (format!("a/{name}"), format!("b/{name}")) } else { (name.clone(), name) };
     write!(out, "{}", diff.unified_diff().context_radius(3).header(&old, &new))?;
     Ok(())
+}
+
+/// The 1-based line of the first place tree-sitter could not parse, in
+/// document order.
+fn first_error_line(source: &str) -> Option<usize> {
+    let tree = python::parse_tree(source, None).ok()?;
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            return Some(node.start_position().row + 1);
+        }
+        // Only a subtree that holds an error is worth entering.
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
 }

@@ -8,13 +8,16 @@ mod write;
 use clap::{Parser, Subcommand};
 
 /// docwright writes and maintains Python docstrings.
+// `about` is this comment, not the package description: that one also names
+// the language server, which this binary does not have yet.
 #[derive(Parser, Debug)]
-#[command(name = "docwright", version, about)]
+#[command(name = "docwright", version)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Log filter (for example `debug` or `docwright=trace`); logs go to stderr.
-    #[arg(long, global = true, env = "DOCWRIGHT_LOG", default_value = "warn")]
+    // Listed last in every command's help, after the command's own options.
+    #[arg(long, global = true, env = "DOCWRIGHT_LOG", default_value = "warn", display_order = 1000)]
     log: String,
 }
 
@@ -29,7 +32,7 @@ enum Command {
 /// Which files under a directory a command looks at.
 #[derive(clap::Args, Debug, Default)]
 pub struct FilterArgs {
-    /// Only files matching this glob (relative to the path given; repeatable).
+    /// Only files matching this glob, relative to the directory given; as in .gitignore, a glob without `/` matches at any depth (repeatable).
     #[arg(long = "include", value_name = "GLOB")]
     pub include: Vec<String>,
     /// Skip files matching this glob (repeatable).
@@ -47,11 +50,23 @@ pub fn run() -> i32 {
     };
     match result {
         Ok(code) => code,
+        // `docwright generate . | head`: the reader has gone, so stop quietly
+        // with the status of a process killed by SIGPIPE, as other tools do,
+        // rather than print "Broken pipe" as if docwright had failed.
+        Err(error) if is_broken_pipe(&error) => 141,
         Err(error) => {
             eprintln!("docwright: {error:#}");
             2
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn init_logging(filter: &str) {
