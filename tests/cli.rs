@@ -934,17 +934,23 @@ fn write_is_idempotent() {
 }
 
 #[test]
-fn without_offline_there_is_no_model_yet() {
+fn without_a_model_templates_are_the_default() {
     let dir = tempfile::tempdir().unwrap();
     put(dir.path(), "m.py", ADD);
+    let offline = tempfile::tempdir().unwrap();
+    put(offline.path(), "m.py", ADD);
     let run = docwright(dir.path(), &["generate", "--write", "m.py"]);
-    assert_eq!(run.code, 2);
-    assert_eq!(run.stdout, "");
-    assert_eq!(
-        run.stderr,
-        "docwright: no model is configured yet: run with --offline to write docstrings from templates\n"
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("docwright: no model is configured; writing docstrings from templates (as with --offline)\n"),
+        "{}",
+        run.stderr
     );
-    assert_eq!(read(dir.path(), "m.py"), ADD);
+    let explicit = docwright(offline.path(), &["generate", "--offline", "--write", "m.py"]);
+    assert_eq!(explicit.code, 0, "{}", explicit.stderr);
+    assert_ne!(read(dir.path(), "m.py"), ADD);
+    assert_eq!(read(dir.path(), "m.py"), read(offline.path(), "m.py"));
 }
 
 #[test]

@@ -18,7 +18,8 @@ pub struct GenerateArgs {
     /// Files or directories to document.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Write docstrings from templates, without a model (required: no model is configured yet).
+    /// Write docstrings from templates, without a model (what happens anyway
+    /// while no model is configured).
     #[arg(long)]
     pub offline: bool,
     /// Docstring style: google, numpy, sphinx, epytext or pep257.
@@ -90,7 +91,8 @@ enum Outcome {
 
 pub fn run(args: &GenerateArgs) -> Result<i32> {
     if !args.offline {
-        bail!("no model is configured yet: run with --offline to write docstrings from templates");
+        // Templates are the fallback, so the tool is useful on a fresh machine.
+        eprintln!("docwright: no model is configured; writing docstrings from templates (as with --offline)");
     }
     if args.width < 20 {
         bail!("--width {} is too small (at least 20)", args.width);
