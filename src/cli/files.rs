@@ -23,8 +23,11 @@ impl FileFilter {
 
     /// `relative` is the path below the root the user named.
     fn admits(&self, relative: &Path) -> bool {
-        self.include.as_ref().is_none_or(|set| set.is_match(relative))
-            && !self.exclude.as_ref().is_some_and(|set| set.is_match(relative))
+        self.include.as_ref().is_none_or(|set| set.is_match(relative)) && !self.excludes(relative)
+    }
+
+    fn excludes(&self, relative: &Path) -> bool {
+        self.exclude.as_ref().is_some_and(|set| set.is_match(relative))
     }
 }
 
@@ -78,7 +81,17 @@ pub fn python_files(paths: &[PathBuf], filter: &FileFilter) -> Result<Vec<PathBu
             bail!("{} is neither a file nor a directory", root.display());
         }
         let mut found = Vec::new();
-        for entry in WalkBuilder::new(root).sort_by_file_path(|a, b| a.cmp(b)).build() {
+        // An excluded directory is not walked at all.
+        let excluded_directory = {
+            let (root, filter) = (root.clone(), filter.clone());
+            move |entry: &ignore::DirEntry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let relative = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+                !(is_dir && entry.depth() > 0 && filter.excludes(relative))
+            }
+        };
+        let walker = WalkBuilder::new(root).sort_by_file_path(|a, b| a.cmp(b)).filter_entry(excluded_directory).build();
+        for entry in walker {
             let entry = entry.with_context(|| format!("cannot walk {}", root.display()))?;
             let path = entry.path();
             let is_file = entry.file_type().is_some_and(|t| t.is_file());

@@ -57,20 +57,50 @@ impl From<&DocstringSpan> for Lines {
 pub fn run(args: &InventoryArgs) -> Result<i32> {
     let filter = FileFilter::new(&args.filter.include, &args.filter.exclude)?;
     let files = python_files(&args.paths, &filter)?;
-    let inventories: Vec<FileInventory> = files.par_iter().map(|path| inventory_of(path)).collect();
+    // Each worker renders its file's output too, so that only the writing is
+    // sequential; the output stays in path order.
+    let rendered: Vec<Result<Rendered>> = files
+        .par_iter()
+        .map(|path| {
+            let inventory = inventory_of(path);
+            let mut text = Vec::new();
+            let mut messages = String::new();
+            if args.json {
+                serde_json::to_writer(&mut text, &inventory)?;
+            } else {
+                write_text(&mut text, &mut messages, &inventory)?;
+            }
+            Ok(Rendered { text, messages, failed: inventory.error.is_some() })
+        })
+        .collect();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failed = false;
     if args.json {
-        serde_json::to_writer(&mut out, &serde_json::json!({ "files": inventories }))?;
-        writeln!(out)?;
-    } else {
-        for file in &inventories {
-            write_text(&mut out, file)?;
+        out.write_all(b"{\"files\":[")?;
+    }
+    for (index, file) in rendered.into_iter().enumerate() {
+        let file = file?;
+        if args.json && index > 0 {
+            out.write_all(b",")?;
         }
+        out.write_all(&file.text)?;
+        eprint!("{}", file.messages);
+        failed |= file.failed;
+    }
+    if args.json {
+        out.write_all(b"]}\n")?;
     }
     out.flush()?;
-    let failed = inventories.iter().any(|f| f.error.is_some());
-    Ok(if failed { 1 } else { 0 })
+    Ok(i32::from(failed))
+}
+
+/// One file's output, rendered by a worker.
+struct Rendered {
+    text: Vec<u8>,
+    /// Lines for stderr.
+    messages: String,
+    failed: bool,
 }
 
 fn inventory_of(path: &Path) -> FileInventory {
@@ -109,13 +139,16 @@ fn from_module(path: String, module: &Module) -> FileInventory {
     }
 }
 
-fn write_text(out: &mut impl Write, file: &FileInventory) -> Result<()> {
+fn write_text(out: &mut impl Write, messages: &mut String, file: &FileInventory) -> Result<()> {
     if let Some(error) = &file.error {
-        eprintln!("docwright: {error}");
+        messages.push_str(&format!("docwright: {error}\n"));
         return Ok(());
     }
     if file.syntax_errors {
-        eprintln!("docwright: {}: has syntax errors; listing the definitions that are intact", file.path);
+        messages.push_str(&format!(
+            "docwright: {}: has syntax errors; listing the definitions that are intact\n",
+            file.path
+        ));
     }
     let describe = |doc: &Option<Lines>| match doc {
         Some(l) if l.line == l.end_line => format!("docstring line {}", l.line),

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
 
 use super::decorators::decorator_kind;
+use super::grammar::{GRAMMAR, Grammar, Role};
 use super::literal::docstring_of_block;
 use super::model::{
     Attribute, BodyFacts, BodyLayout, ClassFacts, Decorator, DecoratorKind, Definition, DefinitionKind, Module, Param,
@@ -13,7 +14,6 @@ use super::model::{
 };
 
 static YIELDS: LazyLock<Yields> = LazyLock::new(Yields::new);
-static INSTANCE_ATTRIBUTES: LazyLock<InstanceAttributes> = LazyLock::new(InstanceAttributes::new);
 
 // The queries ship inside the binary and the tests run them; one that does not
 // compile is a build defect, not a user error, hence `expect`.
@@ -54,61 +54,6 @@ impl Yields {
     }
 }
 
-struct InstanceAttributes {
-    query: Query,
-    assignment: u32,
-    receiver: u32,
-    name: u32,
-    scope: u32,
-}
-
-impl InstanceAttributes {
-    fn new() -> Self {
-        let query = compile(include_str!("../../queries/python/instance_attributes.scm"), "instance_attributes.scm");
-        InstanceAttributes {
-            assignment: capture(&query, "assignment"),
-            receiver: capture(&query, "receiver"),
-            name: capture(&query, "name"),
-            scope: capture(&query, "scope"),
-            query,
-        }
-    }
-
-    /// Attributes assigned on `receiver` in `body`, in order, first assignment wins.
-    fn in_body(&self, body: Node<'_>, receiver: &str, source: &str) -> Vec<Attribute> {
-        let mut found_attributes: Vec<Attribute> = Vec::new();
-        let mut cursor = QueryCursor::new();
-        let mut matches = cursor.matches(&self.query, body, source.as_bytes());
-        let mut nested: Vec<std::ops::Range<usize>> = Vec::new();
-        while let Some(found) = matches.next() {
-            let node_of = |index: u32| found.captures().iter().find(|c| c.index == index).map(|c| c.node);
-            if let Some(scope) = node_of(self.scope) {
-                nested.push(scope.byte_range());
-                continue;
-            }
-            let (Some(assignment), Some(object), Some(name)) =
-                (node_of(self.assignment), node_of(self.receiver), node_of(self.name))
-            else {
-                continue;
-            };
-            if text(object, source) != Some(receiver) {
-                continue;
-            }
-            let Some(name) = text(name, source) else { continue };
-            let at = assignment.start_byte();
-            // Matches come in document order, so a scope that contains this
-            // assignment has been seen already.
-            if nested.iter().any(|r| r.start <= at && at < r.end) || found_attributes.iter().any(|a| a.name == name) {
-                continue;
-            }
-            let annotation = assignment.child_by_field_name("type").and_then(|t| text(t, source)).map(str::to_string);
-            let default = assigned_value(assignment).and_then(|v| text(v, source)).map(str::to_string);
-            found_attributes.push(Attribute { name: name.to_string(), annotation, default, line: at_line(assignment) });
-        }
-        found_attributes
-    }
-}
-
 /// The source model of a parsed module.
 pub fn extract(tree: &Tree, source: &str) -> Module {
     let root = tree.root_node();
@@ -119,7 +64,7 @@ pub fn extract(tree: &Tree, source: &str) -> Module {
         has_syntax_errors: root.has_error(),
         line_count: line_count(source),
     };
-    let mut walker = Walker { source, definitions: Vec::new() };
+    let mut walker = Walker { source, definitions: Vec::new(), caught: Vec::new(), grammar: &GRAMMAR };
     walker.statements(root, None);
     module.definitions = walker.definitions;
     module
@@ -130,6 +75,10 @@ pub fn extract(tree: &Tree, source: &str) -> Module {
 struct Walker<'s> {
     source: &'s str,
     definitions: Vec<Definition>,
+    /// The `except ... as name` clauses around the current statement, within
+    /// the current function: the name and the caught types.
+    caught: Vec<(String, Vec<String>)>,
+    grammar: &'static Grammar,
 }
 
 impl Walker<'_> {
@@ -152,15 +101,15 @@ impl Walker<'_> {
     }
 
     fn statement(&mut self, node: Node<'_>, scope: Option<usize>) {
-        match node.kind() {
-            "function_definition" | "class_definition" => self.definition(node, None, scope),
-            "decorated_definition" => match node.child_by_field_name("definition") {
+        match self.grammar.role(node) {
+            Role::Definition => self.definition(node, None, scope),
+            Role::Decorated => match node.child_by_field_id(self.grammar.definition) {
                 Some(definition) => self.definition(definition, Some(node), scope),
                 None => self.statements(node, scope),
             },
-            "comment" | "decorator" => {}
-            "raise_statement" => {
-                let raised = raised_names(node, self.source);
+            Role::Skip => {}
+            Role::Raise => {
+                let raised = raised_names(node, self.source, &self.caught);
                 if let Some(function) = self.function(scope) {
                     for name in raised {
                         if !function.facts.raises.contains(&name) {
@@ -170,28 +119,78 @@ impl Walker<'_> {
                 }
                 self.expression(node, scope);
             }
-            "return_statement" => {
+            Role::Return => {
                 let value = returns_value(node, self.source);
                 if let Some(function) = self.function(scope) {
                     function.facts.returns_value |= value;
                 }
                 self.expression(node, scope);
             }
-            "block"
-            | "ERROR"
-            | "if_statement"
-            | "elif_clause"
-            | "else_clause"
-            | "for_statement"
-            | "while_statement"
-            | "try_statement"
-            | "except_clause"
-            | "except_group_clause"
-            | "finally_clause"
-            | "with_statement"
-            | "match_statement"
-            | "case_clause" => self.statements(node, scope),
-            _ => self.expression(node, scope),
+            Role::ExpressionStatement => {
+                self.instance_attributes(node, scope);
+                self.expression(node, scope);
+            }
+            Role::Except => {
+                let caught = caught_names(node, self.source);
+                let pushed = caught.is_some();
+                self.caught.extend(caught);
+                self.statements(node, scope);
+                if pushed {
+                    self.caught.pop();
+                }
+            }
+            Role::Container => self.statements(node, scope),
+            Role::Other => self.expression(node, scope),
+        }
+    }
+
+    /// `self.x = ...` directly in a class's `__init__` (also in its nested
+    /// blocks, not in functions nested in it): recorded on the class.
+    fn instance_attributes(&mut self, statement: Node<'_>, scope: Option<usize>) {
+        let Some(init) = scope.and_then(|at| self.definitions.get(at)) else { return };
+        if init.name != "__init__" || init.kind != DefinitionKind::Method {
+            return;
+        }
+        let Some(receiver) = init.params.first().filter(|p| p.implicit).map(|p| p.name.clone()) else { return };
+        let Some(class) = init.parent else { return };
+        let g = self.grammar;
+        let source = self.source;
+        let mut found: Vec<Attribute> = Vec::new();
+        let mut current = statement.named_child(0);
+        let value = current.filter(|n| n.kind_id() == g.assignment).and_then(assigned_value);
+        let value = value.and_then(|v| text(v, source)).map(str::to_string);
+        while let Some(assignment) = current.filter(|n| n.kind_id() == g.assignment) {
+            let annotation = assignment.child_by_field_id(g.type_).and_then(|t| text(t, source)).map(str::to_string);
+            let targets: Vec<Node<'_>> = match assignment.child_by_field_id(g.left) {
+                Some(left) if left.kind_id() == g.pattern_list => {
+                    let mut cursor = left.walk();
+                    left.named_children(&mut cursor).collect()
+                }
+                Some(left) => vec![left],
+                None => Vec::new(),
+            };
+            for target in targets.into_iter().filter(|t| t.kind_id() == g.attribute) {
+                let object = target.child_by_field_id(g.object).filter(|o| o.kind_id() == g.identifier);
+                let name = target.child_by_field_id(g.attribute_field).and_then(|n| text(n, source));
+                if object.and_then(|o| text(o, source)) == Some(receiver.as_str())
+                    && let Some(name) = name
+                {
+                    found.push(Attribute {
+                        name: name.to_string(),
+                        annotation: annotation.clone(),
+                        default: value.clone(),
+                        line: at_line(assignment),
+                    });
+                }
+            }
+            current = assignment.child_by_field_id(g.right);
+        }
+        if let Some(facts) = self.definitions.get_mut(class).and_then(|c| c.class.as_mut()) {
+            for attribute in found {
+                if !facts.instance_attributes.iter().any(|a| a.name == attribute.name) {
+                    facts.instance_attributes.push(attribute);
+                }
+            }
         }
     }
 
@@ -222,10 +221,13 @@ impl Walker<'_> {
             return;
         };
         let at = self.definitions.len();
-        self.register_init(&definition, node);
+        self.register_init(&definition);
         self.definitions.push(definition);
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.child_by_field_id(self.grammar.body) {
+            // An `except ... as e` outside does not reach into a new scope.
+            let outer = std::mem::take(&mut self.caught);
             self.statements(body, Some(at));
+            self.caught = outer;
         }
         self.lift_init_raises(at);
     }
@@ -245,21 +247,17 @@ impl Walker<'_> {
         }
     }
 
-    /// When `init` is a class's `__init__`, records its parameters and the
-    /// attributes it assigns on the class.
-    fn register_init(&mut self, init: &Definition, node: Node<'_>) {
+    /// When `init` is a class's `__init__`, records its parameters on the class
+    /// (and starts its instance attributes afresh: the last `__init__` wins).
+    fn register_init(&mut self, init: &Definition) {
         if init.kind != DefinitionKind::Method || init.name != "__init__" || init.has_decorator(DecoratorKind::Overload)
         {
             return;
         }
-        let attributes = match (init.params.first().filter(|p| p.implicit), node.child_by_field_name("body")) {
-            (Some(receiver), Some(body)) => INSTANCE_ATTRIBUTES.in_body(body, &receiver.name, self.source),
-            _ => Vec::new(),
-        };
         let class = init.parent.and_then(|p| self.definitions.get_mut(p)).and_then(|c| c.class.as_mut());
         if let Some(class) = class {
             class.init_params = Some(init.documented_params().cloned().collect());
-            class.instance_attributes = attributes;
+            class.instance_attributes.clear();
         }
     }
 }
@@ -272,13 +270,14 @@ fn definition(
     known: &[Definition],
     source: &str,
 ) -> Option<Definition> {
-    let name = text(node.child_by_field_name("name")?, source)?.to_string();
-    let body = node.child_by_field_name("body")?;
+    let g = &*GRAMMAR;
+    let name = text(node.child_by_field_id(g.name)?, source)?.to_string();
+    let body = node.child_by_field_id(g.body)?;
     if name.is_empty() || body.is_missing() {
         return None;
     }
     let parent_def = parent.and_then(|p| known.get(p));
-    let is_class = node.kind() == "class_definition";
+    let is_class = node.kind_id() == g.class_definition;
     let kind = match (is_class, parent_def.map(|p| p.kind)) {
         (true, _) => DefinitionKind::Class,
         (false, Some(DefinitionKind::Class)) => DefinitionKind::Method,
@@ -293,11 +292,11 @@ fn definition(
     let is_async = node.child(0).is_some_and(|c| c.kind() == "async");
     let receiver_expected =
         kind == DefinitionKind::Method && !decorators.iter().any(|d| d.kind == DecoratorKind::StaticMethod);
-    let params = match node.child_by_field_name("parameters") {
+    let params = match node.child_by_field_id(g.parameters) {
         Some(p) if !is_class => parameters(p, receiver_expected, source),
         _ => Vec::new(),
     };
-    let returns = node.child_by_field_name("return_type").and_then(|r| text(r, source)).map(str::to_string);
+    let returns = node.child_by_field_id(g.return_type).and_then(|r| text(r, source)).map(str::to_string);
     let class = is_class.then(|| class_facts(node, body, &decorators, source));
     let (end_byte, end_row) = code_end(node);
     Some(Definition {
@@ -433,7 +432,7 @@ fn star_kind(kind: &str) -> Option<ParamKind> {
 /// when the method is met.
 fn class_facts(node: Node<'_>, body: Node<'_>, decorators: &[Decorator], source: &str) -> ClassFacts {
     let bases: Vec<String> = node
-        .child_by_field_name("superclasses")
+        .child_by_field_id(GRAMMAR.superclasses)
         .map(|list| {
             let mut cursor = list.walk();
             list.named_children(&mut cursor)
@@ -509,7 +508,7 @@ fn module_variables(root: Node<'_>, source: &str) -> Vec<Variable> {
 /// Exception names a `raise` statement raises: `raise X`, `raise X(...)`,
 /// `raise X from e`; a re-raised `except ... as e` name stands for the caught
 /// types. Bare `raise` and computed exceptions name nothing.
-fn raised_names(statement: Node<'_>, source: &str) -> Vec<String> {
+fn raised_names(statement: Node<'_>, source: &str, caught: &[(String, Vec<String>)]) -> Vec<String> {
     let cause = statement.child_by_field_name("cause").map(|c| c.id());
     let mut cursor = statement.walk();
     let Some(mut raised) =
@@ -525,47 +524,35 @@ fn raised_names(statement: Node<'_>, source: &str) -> Vec<String> {
     match raised.kind() {
         "identifier" => {
             let Some(name) = text(raised, source) else { return Vec::new() };
-            if let Some(caught) = caught_as(statement, name, source) {
-                return caught;
+            match caught.iter().rev().find(|(alias, _)| alias == name) {
+                Some((_, types)) => types.clone(),
+                None => vec![name.to_string()],
             }
-            vec![name.to_string()]
         }
         "attribute" => text(raised, source).map(|t| vec![t.split_whitespace().collect()]).unwrap_or_default(),
         _ => Vec::new(),
     }
 }
 
-/// The exception types of the innermost `except ... as name` around `node`,
-/// stopping at the enclosing function.
-fn caught_as(node: Node<'_>, name: &str, source: &str) -> Option<Vec<String>> {
-    let mut current = node.parent();
-    while let Some(n) = current {
-        match n.kind() {
-            "function_definition" | "lambda" | "class_definition" => return None,
-            "except_clause" | "except_group_clause" => {
-                let (alias, values) = except_alias_and_types(n);
-                if alias.and_then(|a| text(a, source)) == Some(name) {
-                    let types: Vec<String> = values
-                        .into_iter()
-                        .flat_map(|v| match v.kind() {
-                            "tuple" | "parenthesized_expression" => {
-                                let mut inner = v.walk();
-                                v.named_children(&mut inner)
-                                    .filter(|e| e.kind() != "comment")
-                                    .filter_map(|e| text(e, source).map(str::to_string))
-                                    .collect::<Vec<_>>()
-                            }
-                            _ => text(v, source).map(str::to_string).into_iter().collect::<Vec<_>>(),
-                        })
-                        .collect();
-                    return (!types.is_empty()).then_some(types);
-                }
+/// The `as` name of an `except` clause and the exception types it catches,
+/// when it has a name and names types.
+fn caught_names(clause: Node<'_>, source: &str) -> Option<(String, Vec<String>)> {
+    let (alias, values) = except_alias_and_types(clause);
+    let alias = text(alias?, source)?.to_string();
+    let types: Vec<String> = values
+        .into_iter()
+        .flat_map(|v| match v.kind() {
+            "tuple" | "parenthesized_expression" => {
+                let mut inner = v.walk();
+                v.named_children(&mut inner)
+                    .filter(|e| e.kind() != "comment")
+                    .filter_map(|e| text(e, source).map(str::to_string))
+                    .collect::<Vec<_>>()
             }
-            _ => {}
-        }
-        current = n.parent();
-    }
-    None
+            _ => text(v, source).map(str::to_string).into_iter().collect::<Vec<_>>(),
+        })
+        .collect();
+    (!types.is_empty()).then_some((alias, types))
 }
 
 /// The `as` name and the caught type expressions of an `except` clause.

@@ -3,6 +3,7 @@
 
 mod decorators;
 mod extract;
+mod grammar;
 mod literal;
 pub mod model;
 mod parse;
