@@ -1219,6 +1219,39 @@ fn invalid_edits_are_refused() {
     assert_eq!(file.text(), "x = 'e'\n");
 }
 
+#[test]
+fn many_edits_at_once_match_a_fresh_parse() {
+    let text = "def a(x):\n    return x\n\n\nclass B:\n    def m(self):\n        pass\n\ndef c(): return 1\n";
+    let mut file = SourceFile::parse(text.to_string()).expect("parses");
+    let after = |find: &str| at(text, find) + find.len();
+    // Given out of order, with multi-line and multi-byte insertions.
+    let edits = vec![
+        (after("def c():")..after("def c(): "), "\n    \"\"\"Cé.\"\"\"\n    "),
+        (after("def a(x):\n")..after("def a(x):\n"), "    \"\"\"A.\n\n    Ünï.\n    \"\"\"\n"),
+        (after("class B:\n")..after("class B:\n"), "    \"\"\"B.\"\"\"\n\n"),
+        (at(text, "pass")..after("pass"), "yield self"),
+    ];
+    file.apply_edits(&edits).expect("edits apply");
+    assert_eq!(
+        file.text(),
+        "def a(x):\n    \"\"\"A.\n\n    Ünï.\n    \"\"\"\n    return x\n\n\nclass B:\n    \"\"\"B.\"\"\"\n\n    def m(self):\n        yield self\n\ndef c():\n    \"\"\"Cé.\"\"\"\n    return 1\n"
+    );
+    assert_same_as_fresh(&file);
+    assert!(def(file.module(), "B.m").facts.yields);
+    assert_eq!(def(file.module(), "c").docstring.as_ref().map(|d| d.value.as_str()), Some("Cé."));
+}
+
+#[test]
+fn overlapping_edits_are_refused_together() {
+    let text = "def f():\n    pass\n";
+    let mut file = SourceFile::parse(text.to_string()).expect("parses");
+    let before = file.module().clone();
+    assert!(file.apply_edits(&[(0..5, "x"), (4..6, "y")]).is_err());
+    assert!(file.apply_edits(&[(0..1, "x"), (100..101, "y")]).is_err());
+    assert_eq!(file.text(), text);
+    assert_eq!(file.module(), &before);
+}
+
 // ------------------------------------------------------------- robustness
 
 fn check_invariants(source: &str, module: &Module) {

@@ -9,9 +9,8 @@ use rayon::prelude::*;
 use super::files::{FileFilter, python_files, read_source};
 use super::write::write_atomically;
 use crate::docstring::Style;
-use crate::docstring::insert::apply_edits;
 use crate::engine::{self, Action, EngineOptions, Mode, PlannedEdit, Selection};
-use crate::python::{self, source_text};
+use crate::python::{self, SourceFile, source_text};
 
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
@@ -157,30 +156,35 @@ fn process(path: &Path, options: &EngineOptions, write: bool) -> Outcome {
 
 fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outcome> {
     let (bytes, source) = read_source(path)?;
-    let module = python::parse_module(&source.text).with_context(|| path.display().to_string())?;
-    if module.has_syntax_errors {
+    let (encoding, bom) = (source.encoding, source.bom);
+    let mut file = SourceFile::parse(source.text).with_context(|| path.display().to_string())?;
+    if file.module().has_syntax_errors {
         // Say where, or the user is left searching the file.
-        let near =
-            first_error_line(&source.text).map(|line| format!(" (the first near line {line})")).unwrap_or_default();
+        let near = python::first_error_line(file.tree())
+            .map(|line| format!(" (the first near line {line})"))
+            .unwrap_or_default();
         bail!("{}: has syntax errors{near}; fix them first", path.display());
     }
-    let planned = engine::offline_edits(&source.text, &module, options).with_context(|| path.display().to_string())?;
+    let planned =
+        engine::offline_edits(file.text(), file.module(), options).with_context(|| path.display().to_string())?;
     if planned.is_empty() {
         return Ok(Outcome::Unchanged);
     }
-    let edits: Vec<_> = planned.iter().map(|p| p.edit.clone()).collect();
-    let edited = apply_edits(&source.text, &edits);
-    // A last guard: the result must parse as cleanly as the original did.
-    let check = python::parse_module(&edited).with_context(|| path.display().to_string())?;
-    if check.has_syntax_errors {
+    let original = file.text().to_string();
+    let edits: Vec<_> = planned.iter().map(|p| (p.edit.range.clone(), p.edit.new_text.as_str())).collect();
+    // A last guard: the result must parse as cleanly as the original did. The
+    // reparse is incremental, so the guard costs a fraction of a parse.
+    file.apply_edits(&edits).with_context(|| path.display().to_string())?;
+    if file.module().has_syntax_errors {
         bail!("{}: the edited text would not parse; the file is left as it was (please report this)", path.display());
     }
+    let edited = file.text().to_string();
     if write {
-        let new_bytes = source_text::encode(&edited, source.encoding, source.bom)
+        let new_bytes = source_text::encode(&edited, encoding, bom)
             .with_context(|| format!("{}: cannot be written back", path.display()))?;
         write_atomically(path, &bytes, &new_bytes)?;
     }
-    Ok(Outcome::Changed { original: source.text, edited, edits: planned })
+    Ok(Outcome::Changed { original, edited, edits: planned })
 }
 
 fn write_diff(out: &mut impl Write, path: &Path, original: &str, edited: &str) -> Result<()> {
@@ -189,26 +193,4 @@ fn write_diff(out: &mut impl Write, path: &Path, original: &str, edited: &str) -
     let (old, new) = if path.is_relative() { (format!("a/{name}"), format!("b/{name}")) } else { (name.clone(), name) };
     write!(out, "{}", diff.unified_diff().context_radius(3).header(&old, &new))?;
     Ok(())
-}
-
-/// The 1-based line of the first place tree-sitter could not parse, in
-/// document order.
-fn first_error_line(source: &str) -> Option<usize> {
-    let tree = python::parse_tree(source, None).ok()?;
-    let mut cursor = tree.walk();
-    loop {
-        let node = cursor.node();
-        if node.is_error() || node.is_missing() {
-            return Some(node.start_position().row + 1);
-        }
-        // Only a subtree that holds an error is worth entering.
-        if node.has_error() && cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return None;
-            }
-        }
-    }
 }

@@ -12,7 +12,7 @@ pub mod source_text;
 pub use decorators::decorator_kind;
 pub use extract::extract;
 pub use model::*;
-pub use parse::{EditError, ParseError, SourceFile, parse_tree};
+pub use parse::{EditError, ParseError, SourceFile, first_error_line, parse_tree};
 
 /// Parses `source` and returns its source model.
 pub fn parse_module(source: &str) -> Result<Module, ParseError> {

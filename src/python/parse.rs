@@ -69,36 +69,79 @@ impl SourceFile {
     /// The range must lie on character boundaries of the current text; a range
     /// that does not is refused, leaving the file as it was.
     pub fn edit(&mut self, range: Range<usize>, new_text: &str) -> Result<(), EditError> {
-        if range.start > range.end
-            || range.end > self.text.len()
-            || !self.text.is_char_boundary(range.start)
-            || !self.text.is_char_boundary(range.end)
-        {
-            return Err(EditError::OutOfRange { range, len: self.text.len() });
-        }
-        let start_position = point_at(&self.text, range.start);
-        let old_end_position = point_at(&self.text, range.end);
-        let mut text = String::with_capacity(self.text.len() - range.len() + new_text.len());
-        text.push_str(&self.text[..range.start]);
-        text.push_str(new_text);
-        text.push_str(&self.text[range.end..]);
-        let new_end_byte = range.start + new_text.len();
-        let new_end_position = point_at(&text, new_end_byte);
+        self.apply_edits(&[(range, new_text)])
+    }
 
+    /// Applies several edits at once, each given in offsets of the current text
+    /// (they must not overlap), then reparses once, incrementally. Any invalid
+    /// range refuses them all, leaving the file as it was.
+    pub fn apply_edits(&mut self, edits: &[(Range<usize>, &str)]) -> Result<(), EditError> {
+        let mut sorted: Vec<&(Range<usize>, &str)> = edits.iter().collect();
+        sorted.sort_by_key(|(range, _)| (range.start, range.end));
+        let mut previous_end = 0;
+        for (range, _) in &sorted {
+            if range.start > range.end
+                || range.start < previous_end
+                || range.end > self.text.len()
+                || !self.text.is_char_boundary(range.start)
+                || !self.text.is_char_boundary(range.end)
+            {
+                return Err(EditError::OutOfRange { range: range.clone(), len: self.text.len() });
+            }
+            previous_end = range.end;
+        }
+        let added: usize = sorted.iter().map(|(_, text)| text.len()).sum();
+        let mut text = String::with_capacity(self.text.len() + added);
+        let mut at = 0;
+        for (range, new_text) in &sorted {
+            text.push_str(&self.text[at..range.start]);
+            text.push_str(new_text);
+            at = range.end;
+        }
+        text.push_str(&self.text[at..]);
+
+        // From the last edit to the first, so that every position is still one
+        // of the original text when its edit is described to the tree.
+        let lines = LineStarts::new(&self.text);
         let mut tree = self.tree.clone();
-        tree.edit(&InputEdit {
-            start_byte: range.start,
-            old_end_byte: range.end,
-            new_end_byte,
-            start_position,
-            old_end_position,
-            new_end_position,
-        });
+        for (range, new_text) in sorted.iter().rev() {
+            let start_position = lines.point(range.start);
+            tree.edit(&InputEdit {
+                start_byte: range.start,
+                old_end_byte: range.end,
+                new_end_byte: range.start + new_text.len(),
+                start_position,
+                old_end_position: lines.point(range.end),
+                new_end_position: point_after(start_position, new_text),
+            });
+        }
         let tree = parse_tree(&text, Some(&tree))?;
         self.module = extract(&tree, &text);
         self.tree = tree;
         self.text = text;
         Ok(())
+    }
+}
+
+/// Byte offsets of line starts, for offset → point conversion.
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn new(text: &str) -> Self {
+        LineStarts(std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect())
+    }
+
+    fn point(&self, offset: usize) -> Point {
+        let row = self.0.partition_point(|&start| start <= offset).saturating_sub(1);
+        Point { row, column: offset - self.0[row] }
+    }
+}
+
+/// Where text inserted at `start` ends.
+fn point_after(start: Point, inserted: &str) -> Point {
+    match inserted.rfind('\n') {
+        Some(last) => Point { row: start.row + inserted.matches('\n').count(), column: inserted.len() - last - 1 },
+        None => Point { row: start.row, column: start.column + inserted.len() },
     }
 }
 
@@ -110,10 +153,23 @@ pub enum EditError {
     Parse(#[from] ParseError),
 }
 
-/// The tree-sitter point (row, byte column) of a byte offset.
-fn point_at(text: &str, offset: usize) -> Point {
-    let before = &text.as_bytes()[..offset];
-    let row = before.iter().filter(|&&b| b == b'\n').count();
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    Point { row, column: offset - line_start }
+/// The 1-based line of the first place tree-sitter could not parse, in
+/// document order.
+pub fn first_error_line(tree: &Tree) -> Option<usize> {
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            return Some(node.start_position().row + 1);
+        }
+        // Only a subtree that holds an error is worth entering.
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
 }
