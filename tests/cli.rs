@@ -1084,3 +1084,15 @@ fn finding_no_python_files_is_said() {
     assert_eq!(json.stdout, "{\"files\":[]}\n");
     assert_eq!(json.stderr, warning);
 }
+
+#[test]
+fn logs_go_to_stderr_only() {
+    let dir = tempfile::tempdir().unwrap();
+    put(dir.path(), "m.py", ADD);
+    let run = docwright(dir.path(), &["--log", "debug", "generate", "--offline", "--diff", "m.py"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("DEBUG") && run.stderr.contains("path=m.py"), "{}", run.stderr);
+    assert!(!run.stdout.contains("DEBUG"), "{}", run.stdout);
+    assert!(!run.stderr.contains('\u{1b}'), "no colour codes when stderr is not a terminal: {:?}", run.stderr);
+    assert!(run.stdout.starts_with("--- a/m.py\n+++ b/m.py\n"), "{}", run.stdout);
+}

@@ -148,10 +148,18 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn process(path: &Path, options: &EngineOptions, write: bool) -> Outcome {
-    match try_process(path, options, write) {
+    let started = std::time::Instant::now();
+    let outcome = match try_process(path, options, write) {
         Ok(outcome) => outcome,
         Err(error) => Outcome::Skipped(format!("{error:#}")),
-    }
+    };
+    let what = match &outcome {
+        Outcome::Unchanged => "unchanged".to_string(),
+        Outcome::Changed { edits, .. } => format!("{} docstrings", edits.len()),
+        Outcome::Skipped(_) => "skipped".to_string(),
+    };
+    tracing::debug!(path = %path.display(), elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
+    outcome
 }
 
 fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outcome> {
