@@ -4,20 +4,10 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use common::fixtures;
+use common::{fixtures, venv_bin, written_fetch};
 use docwright::docstring::{GenerateOptions, RenderOptions, Style, generate_with, render};
-
-fn venv_bin(tool: &str) -> PathBuf {
-    let venv = std::env::var_os("DOCWRIGHT_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    let path = venv.join("bin").join(tool);
-    assert!(path.exists(), "{tool} not found at {} (set DOCWRIGHT_VENV)", path.display());
-    path
-}
 
 fn python_file(style: Style) -> String {
     let mut source = String::from(
@@ -38,37 +28,6 @@ fn python_file(style: Style) -> String {
         "\n\ndef fetch_written(url: str, retries: int = 3) -> bytes:\n    {written}\n    if retries < 0:\n        raise TimeoutError\n    return url.encode()\n"
     ));
     source
-}
-
-fn written_fetch() -> docwright::docstring::Docstring {
-    use docwright::docstring::{Docstring, ParamDoc, RaiseDoc, ReturnDoc};
-    Docstring {
-        summary: "Download a resource, retrying on transient failures.".into(),
-        description: "Each attempt waits twice as long as the one before it, so a flaky server gets time to recover \
-                      while a dead one fails fast enough for interactive use."
-            .into(),
-        params: vec![
-            ParamDoc {
-                name: "url".into(),
-                type_name: Some("str".into()),
-                description: "Address of the resource.".into(),
-                default: None,
-            },
-            ParamDoc {
-                name: "retries".into(),
-                type_name: Some("int".into()),
-                description: "How many extra attempts to make.".into(),
-                default: Some("3".into()),
-            },
-        ],
-        returns: vec![ReturnDoc {
-            name: None,
-            type_name: Some("bytes".into()),
-            description: "The response body.".into(),
-        }],
-        raises: vec![RaiseDoc { exception: "TimeoutError".into(), description: "If every attempt times out.".into() }],
-        ..Docstring::default()
-    }
 }
 
 fn run(cmd: &mut Command, what: &str, source: &str) {

@@ -3,10 +3,8 @@
 
 mod common;
 
-use common::fixtures;
-use docwright::docstring::{
-    Docstring, GenerateOptions, ParamDoc, RaiseDoc, RenderOptions, ReturnDoc, Style, generate_with, render,
-};
+use common::{fixtures, written_fetch};
+use docwright::docstring::{Docstring, GenerateOptions, RenderOptions, Style, generate_with, render};
 
 fn opts(style: Style, indent: &str) -> RenderOptions {
     RenderOptions { style, width: 88, indent: indent.to_string() }
@@ -31,36 +29,6 @@ fn skeletons_in_every_style() {
             })
             .collect();
         insta::assert_snapshot!(format!("skeleton_{}", f.name), rendered);
-    }
-}
-
-pub fn written_fetch() -> Docstring {
-    Docstring {
-        summary: "Download a resource, retrying on transient failures.".into(),
-        description: "Each attempt waits twice as long as the one before it, so a flaky server gets time to recover \
-                      while a dead one fails fast enough for interactive use."
-            .into(),
-        params: vec![
-            ParamDoc {
-                name: "url".into(),
-                type_name: Some("str".into()),
-                description: "Address of the resource.".into(),
-                default: None,
-            },
-            ParamDoc {
-                name: "retries".into(),
-                type_name: Some("int".into()),
-                description: "How many extra attempts to make.".into(),
-                default: Some("3".into()),
-            },
-        ],
-        returns: vec![ReturnDoc {
-            name: None,
-            type_name: Some("bytes".into()),
-            description: "The response body.".into(),
-        }],
-        raises: vec![RaiseDoc { exception: "TimeoutError".into(), description: "If every attempt times out.".into() }],
-        ..Docstring::default()
     }
 }
 

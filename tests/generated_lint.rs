@@ -3,17 +3,12 @@
 //! convention) and pydoclint must report nothing. Fails, never skips, when the
 //! linters are missing (scripts/test installs them).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn venv_bin(tool: &str) -> PathBuf {
-    let venv = std::env::var_os("DOCWRIGHT_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    let path = venv.join("bin").join(tool);
-    assert!(path.exists(), "{tool} not found at {} (run scripts/test, or set DOCWRIGHT_VENV)", path.display());
-    path
-}
+use common::venv_bin;
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

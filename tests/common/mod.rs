@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+use std::path::PathBuf;
+
+use docwright::docstring::{Docstring, ParamDoc, RaiseDoc, ReturnDoc};
 use docwright::python::{
     Attribute, BodyFacts, BodyLayout, ClassFacts, Decorator, DecoratorKind, Definition, DefinitionKind, Param,
     ParamKind,
@@ -161,4 +164,47 @@ pub fn fixtures() -> Vec<Fixture> {
             indent: "    ",
         },
     ]
+}
+
+/// The reference function of docstring-styles.md, fully written.
+pub fn written_fetch() -> Docstring {
+    Docstring {
+        summary: "Download a resource, retrying on transient failures.".into(),
+        description: "Each attempt waits twice as long as the one before it, so a flaky server gets time to recover \
+                      while a dead one fails fast enough for interactive use."
+            .into(),
+        params: vec![
+            ParamDoc {
+                name: "url".into(),
+                type_name: Some("str".into()),
+                description: "Address of the resource.".into(),
+                default: None,
+            },
+            ParamDoc {
+                name: "retries".into(),
+                type_name: Some("int".into()),
+                description: "How many extra attempts to make.".into(),
+                default: Some("3".into()),
+            },
+        ],
+        returns: vec![ReturnDoc {
+            name: None,
+            type_name: Some("bytes".into()),
+            description: "The response body.".into(),
+        }],
+        raises: vec![RaiseDoc { exception: "TimeoutError".into(), description: "If every attempt times out.".into() }],
+        ..Docstring::default()
+    }
+}
+
+/// A tool from the virtual environment `scripts/test` sets up (or
+/// `DOCWRIGHT_VENV`). Missing tools fail the test: a lint check that cannot
+/// run must not pass.
+pub fn venv_bin(tool: &str) -> PathBuf {
+    let venv = std::env::var_os("DOCWRIGHT_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+    let path = venv.join("bin").join(tool);
+    assert!(path.exists(), "{tool} not found at {} (run scripts/test, or set DOCWRIGHT_VENV)", path.display());
+    path
 }
