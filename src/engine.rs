@@ -107,39 +107,45 @@ pub enum Action {
 
 /// The offline (template) edits for one module, in document order.
 pub fn offline_edits(source: &str, module: &Module, options: &EngineOptions) -> Result<Vec<PlannedEdit>, InsertError> {
-    let mut planned = Vec::new();
+    let mut targets = Vec::new();
     if options.selection.module {
-        let existing = module.docstring.as_ref().map(|d| d.value.as_str());
-        if let Some((action, doc, style)) =
-            decide(existing, options, || offline::generate_module(module), |old| old.clone())
-        {
-            planned.push(plan(source, module, Target::Module, "<module>".into(), 1, action, &doc, style, options)?);
-        }
+        targets.push(Target::Module);
     }
-    let generate = options.generate_options();
-    for (index, definition) in module.definitions.iter().enumerate() {
-        if !options.selection.wants(module, index) {
-            continue;
-        }
-        let existing = definition.docstring.as_ref().map(|d| d.value.as_str());
-        let fresh = || offline::generate_with(definition, &generate);
-        let merged = |old: &Docstring| crate::docstring::merge(old, definition);
-        if let Some((action, doc, style)) = decide(existing, options, fresh, merged) {
-            let target = Target::Definition(index);
-            planned.push(plan(
-                source,
-                module,
-                target,
-                definition.qualname.clone(),
-                definition.line,
-                action,
-                &doc,
-                style,
-                options,
-            )?);
-        }
+    targets
+        .extend((0..module.definitions.len()).filter(|&i| options.selection.wants(module, i)).map(Target::Definition));
+    let mut planned = Vec::new();
+    for target in targets {
+        planned.extend(offline_edit(source, module, target, options)?);
     }
     Ok(planned)
+}
+
+/// The offline (template) edit for one target in `options.mode`, whatever the
+/// selection says (the caller chose the target), or `None` when the mode
+/// leaves it as it is.
+pub fn offline_edit(
+    source: &str,
+    module: &Module,
+    target: Target,
+    options: &EngineOptions,
+) -> Result<Option<PlannedEdit>, InsertError> {
+    let decided = match target {
+        Target::Module => {
+            let existing = module.docstring.as_ref().map(|d| d.value.as_str());
+            decide(existing, options, || offline::generate_module(module), |old| old.clone())
+                .map(|decision| (decision, "<module>".to_string(), 1))
+        }
+        Target::Definition(index) => {
+            let definition = module.definitions.get(index).ok_or(InsertError::NoSuchDefinition(index))?;
+            let existing = definition.docstring.as_ref().map(|d| d.value.as_str());
+            let fresh = || offline::generate_with(definition, &options.generate_options());
+            let merged = |old: &Docstring| crate::docstring::merge(old, definition);
+            decide(existing, options, fresh, merged)
+                .map(|decision| (decision, definition.qualname.clone(), definition.line))
+        }
+    };
+    let Some(((action, doc, style), qualname, line)) = decided else { return Ok(None) };
+    plan(source, module, target, qualname, line, action, &doc, style, options).map(Some)
 }
 
 /// Whether and how a definition's docstring changes in this mode, and the

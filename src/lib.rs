@@ -4,4 +4,5 @@ pub mod allocator;
 pub mod cli;
 pub mod docstring;
 pub mod engine;
+pub mod lsp;
 pub mod python;

@@ -27,6 +27,15 @@ enum Command {
     Inventory(inventory::InventoryArgs),
     /// Write missing docstrings (or update existing ones) and show, write or check the result.
     Generate(generate::GenerateArgs),
+    /// Run the language server on stdin/stdout (editors start this).
+    Lsp(LspArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct LspArgs {
+    /// Speak over stdin/stdout (the only transport; accepted because editors pass it).
+    #[arg(long)]
+    stdio: bool,
 }
 
 /// Which files under a directory a command looks at.
@@ -47,6 +56,7 @@ pub fn run() -> i32 {
     let result = match &cli.command {
         Command::Inventory(args) => inventory::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Lsp(_) => crate::lsp::run_stdio().map(|()| 0),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,122 @@
+//! Docstring code actions, independent of the protocol's types: which actions a
+//! position offers (from the parsed tree only), and the edit an action makes
+//! on a given document version.
+
+use serde::{Deserialize, Serialize};
+
+use super::document::Document;
+use crate::docstring::insert::{Target, TextEdit};
+use crate::engine::{self, EngineOptions, Mode};
+
+/// What an action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Generate,
+    Update,
+    Regenerate,
+    /// Every missing docstring the selection wants, in the whole file.
+    GenerateAllMissing,
+}
+
+/// What travels with an action to its resolution: enough to find the target
+/// again in a newer version of the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionData {
+    pub uri: String,
+    pub version: i32,
+    pub kind: ActionKind,
+    /// `None` for the module (or the whole file).
+    pub qualname: Option<String>,
+    /// 1-based line of the definition in `version`, to tell apart definitions
+    /// that share a name.
+    pub line: usize,
+}
+
+impl ActionData {
+    pub fn title(&self) -> String {
+        let what = self.qualname.as_deref().map_or_else(|| "module".to_string(), |q| format!("`{q}`"));
+        match self.kind {
+            ActionKind::Generate => format!("Generate docstring for {what}"),
+            ActionKind::Update => format!("Update docstring of {what}"),
+            ActionKind::Regenerate => format!("Regenerate docstring of {what}"),
+            ActionKind::GenerateAllMissing => "Generate all missing docstrings in this file".to_string(),
+        }
+    }
+}
+
+/// The actions offered at byte `offset`: reads the source model only.
+pub fn offered(uri: &str, document: &Document, offset: usize) -> Vec<ActionData> {
+    let module = document.file.module();
+    let action = |kind, qualname: Option<String>, line| ActionData {
+        uri: uri.to_string(),
+        version: document.version,
+        kind,
+        qualname,
+        line,
+    };
+    let mut actions = Vec::new();
+    let (qualname, line, has_docstring) = match module.definition_at(offset) {
+        Some(index) => {
+            let definition = &module.definitions[index];
+            (Some(definition.qualname.clone()), definition.line, definition.docstring.is_some())
+        }
+        None => (None, 1, module.docstring.is_some()),
+    };
+    if has_docstring {
+        actions.push(action(ActionKind::Update, qualname.clone(), line));
+        actions.push(action(ActionKind::Regenerate, qualname, line));
+    } else {
+        actions.push(action(ActionKind::Generate, qualname, line));
+    }
+    let options = EngineOptions::default();
+    if !engine::missing_docstrings(module, &options.selection).is_empty() || module.docstring.is_none() {
+        actions.push(action(ActionKind::GenerateAllMissing, None, 1));
+    }
+    actions
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ResolveError {
+    #[error("`{0}` is no longer in the document")]
+    TargetGone(String),
+    #[error("{0}")]
+    Insert(#[from] crate::docstring::insert::InsertError),
+    #[error("the document has syntax errors; fix them before changing docstrings")]
+    SyntaxErrors,
+}
+
+/// The edits `data` makes on `document` (which may be newer than the version
+/// the action was offered for: the target is then found again by name).
+pub fn edits(data: &ActionData, document: &Document, options: &EngineOptions) -> Result<Vec<TextEdit>, ResolveError> {
+    let module = document.file.module();
+    if module.has_syntax_errors {
+        return Err(ResolveError::SyntaxErrors);
+    }
+    let source = document.text();
+    let mut options = options.clone();
+    if data.kind == ActionKind::GenerateAllMissing {
+        options.mode = Mode::Missing;
+        let planned = engine::offline_edits(source, module, &options)?;
+        return Ok(planned.into_iter().map(|p| p.edit).collect());
+    }
+    options.mode = match data.kind {
+        ActionKind::Update => Mode::Update,
+        ActionKind::Regenerate => Mode::All,
+        _ => Mode::Missing,
+    };
+    let target = match &data.qualname {
+        None => Target::Module,
+        Some(qualname) => {
+            // The same name on the same line, else the same name nearest to it.
+            let candidates = module.definitions.iter().enumerate().filter(|(_, d)| &d.qualname == qualname);
+            let index = candidates
+                .min_by_key(|(_, d)| d.line.abs_diff(data.line))
+                .map(|(i, _)| i)
+                .ok_or_else(|| ResolveError::TargetGone(qualname.clone()))?;
+            Target::Definition(index)
+        }
+    };
+    let planned = engine::offline_edit(source, module, target, &options)?;
+    Ok(planned.into_iter().map(|p| p.edit).collect())
+}

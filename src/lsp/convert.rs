@@ -1,0 +1,64 @@
+//! Every conversion between the protocol's types and ours lives here, so a
+//! change of the LSP types crate stays in one file.
+
+use tower_lsp_server::ls_types as lsp;
+
+use super::document::{Change, Document};
+use super::line_index::{LinePosition, PositionEncoding};
+use crate::docstring::insert::TextEdit;
+
+pub fn line_position(position: lsp::Position) -> LinePosition {
+    LinePosition { line: position.line, character: position.character }
+}
+
+pub fn lsp_position(position: LinePosition) -> lsp::Position {
+    lsp::Position { line: position.line, character: position.character }
+}
+
+pub fn change(event: lsp::TextDocumentContentChangeEvent) -> Change {
+    Change { range: event.range.map(|r| (line_position(r.start), line_position(r.end))), text: event.text }
+}
+
+/// The encoding to use: UTF-8 when the client offers it, else UTF-16 (which
+/// every client must support).
+pub fn negotiate_encoding(capabilities: &lsp::ClientCapabilities) -> PositionEncoding {
+    let offered = capabilities.general.as_ref().and_then(|g| g.position_encodings.as_ref());
+    if offered.is_some_and(|kinds| kinds.contains(&lsp::PositionEncodingKind::UTF8)) {
+        PositionEncoding::Utf8
+    } else {
+        PositionEncoding::Utf16
+    }
+}
+
+pub fn encoding_kind(encoding: PositionEncoding) -> lsp::PositionEncodingKind {
+    match encoding {
+        PositionEncoding::Utf8 => lsp::PositionEncodingKind::UTF8,
+        PositionEncoding::Utf16 => lsp::PositionEncodingKind::UTF16,
+    }
+}
+
+/// Our byte-range edits as protocol edits on `document`.
+pub fn text_edits(document: &Document, edits: &[TextEdit], encoding: PositionEncoding) -> Vec<lsp::TextEdit> {
+    edits
+        .iter()
+        .map(|edit| lsp::TextEdit {
+            range: lsp::Range {
+                start: lsp_position(document.position(edit.range.start, encoding)),
+                end: lsp_position(document.position(edit.range.end, encoding)),
+            },
+            new_text: edit.new_text.clone(),
+        })
+        .collect()
+}
+
+/// A workspace edit tied to the document version it was computed for, so the
+/// client refuses it if the text has moved on.
+pub fn versioned_edit(uri: lsp::Uri, version: i32, edits: Vec<lsp::TextEdit>) -> lsp::WorkspaceEdit {
+    lsp::WorkspaceEdit {
+        document_changes: Some(lsp::DocumentChanges::Edits(vec![lsp::TextDocumentEdit {
+            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version: Some(version) },
+            edits: edits.into_iter().map(lsp::OneOf::Left).collect(),
+        }])),
+        ..lsp::WorkspaceEdit::default()
+    }
+}

@@ -1,0 +1,25 @@
+//! The language server front door: `docwright lsp` over stdio.
+
+mod actions;
+mod convert;
+mod document;
+pub mod line_index;
+mod server;
+
+pub use document::{Change, Document};
+pub use server::{APPLY_ACTION_COMMAND, Server};
+
+/// Serves the protocol on stdin/stdout until the client says `exit`.
+pub fn run_stdio() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let (service, socket) = tower_lsp_server::LspService::new(Server::new);
+        // Enough slots that a slow request never keeps `$/cancelRequest` or a
+        // document change waiting.
+        tower_lsp_server::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .concurrency_level(16)
+            .serve(service)
+            .await;
+    });
+    Ok(())
+}

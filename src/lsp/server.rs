@@ -1,0 +1,267 @@
+//! The language server: document store, code actions, and applying edits.
+//!
+//! Ordering rule (tower-lsp-server runs handlers concurrently): every
+//! notification that changes state does so before its first `.await`, under a
+//! synchronous lock that is never held across an await; every request takes an
+//! `Arc` snapshot of its document first and works on that.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types as lsp;
+use tower_lsp_server::{Client, LanguageServer};
+
+use super::actions::{self, ActionData, ActionKind};
+use super::convert;
+use super::document::Document;
+use super::line_index::PositionEncoding;
+use crate::docstring::Style;
+use crate::engine::EngineOptions;
+
+/// The command a code action carries when the client cannot resolve edits.
+pub const APPLY_ACTION_COMMAND: &str = "docwright.applyAction";
+
+/// How long the server waits for the client to answer `workspace/applyEdit`.
+const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Server {
+    client: Client,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    documents: HashMap<lsp::Uri, Arc<Document>>,
+    encoding: PositionEncoding,
+    /// The client resolves code actions lazily (`codeAction/resolve` with `edit`).
+    resolves_edits: bool,
+    options: EngineOptions,
+}
+
+impl Server {
+    pub fn new(client: Client) -> Self {
+        Server {
+            client,
+            state: Mutex::new(State {
+                options: EngineOptions { width: 88, ..EngineOptions::default() },
+                ..State::default()
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held leaves plain data behind; keep serving.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn snapshot(&self, uri: &lsp::Uri) -> Option<(Arc<Document>, PositionEncoding, EngineOptions)> {
+        let state = self.state();
+        state.documents.get(uri).map(|d| (Arc::clone(d), state.encoding, state.options.clone()))
+    }
+
+    /// The edit an action makes on the current version of its document.
+    fn workspace_edit(&self, data: &ActionData) -> Result<lsp::WorkspaceEdit> {
+        let uri: lsp::Uri =
+            data.uri.parse().map_err(|_| invalid_params(format!("`{}` is not a document URI", data.uri)))?;
+        let (document, encoding, options) =
+            self.snapshot(&uri).ok_or_else(|| invalid_params(format!("{} is not open", data.uri)))?;
+        let edits = actions::edits(data, &document, &options).map_err(|error| request_failed(error.to_string()))?;
+        let edits = convert::text_edits(&document, &edits, encoding);
+        Ok(convert::versioned_edit(uri, document.version, edits))
+    }
+}
+
+fn invalid_params(message: String) -> Error {
+    Error { code: ErrorCode::InvalidParams, message: message.into(), data: None }
+}
+
+fn request_failed(message: String) -> Error {
+    Error { code: ErrorCode::ServerError(-32803), message: message.into(), data: None }
+}
+
+/// Settings given as `initializationOptions`: `{"style": "numpy", "width": 79}`.
+fn read_options(value: Option<&Value>, options: &mut EngineOptions) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(value) = value else { return problems };
+    if let Some(style) = value.get("style") {
+        match style.as_str().map(str::parse::<Style>) {
+            Some(Ok(style)) => options.style = style,
+            Some(Err(message)) => problems.push(format!("docwright.style: {message}")),
+            None => problems.push("docwright.style: expected a string".to_string()),
+        }
+    }
+    if let Some(width) = value.get("width") {
+        match width.as_u64().filter(|w| (20..=1000).contains(w)) {
+            Some(width) => options.width = width as usize,
+            None => problems.push("docwright.width: expected a whole number from 20 to 1000".to_string()),
+        }
+    }
+    problems
+}
+
+impl LanguageServer for Server {
+    async fn initialize(&self, params: lsp::InitializeParams) -> Result<lsp::InitializeResult> {
+        let encoding = convert::negotiate_encoding(&params.capabilities);
+        let code_action = params.capabilities.text_document.as_ref().and_then(|t| t.code_action.as_ref());
+        let resolves_edits = code_action.is_some_and(|c| {
+            c.data_support == Some(true)
+                && c.resolve_support.as_ref().is_some_and(|r| r.properties.iter().any(|p| p == "edit"))
+        });
+        let problems = {
+            let mut state = self.state();
+            state.encoding = encoding;
+            state.resolves_edits = resolves_edits;
+            let mut options = state.options.clone();
+            let problems = read_options(params.initialization_options.as_ref(), &mut options);
+            state.options = options;
+            problems
+        };
+        for problem in problems {
+            tracing::warn!("{problem}");
+            self.client.show_message(lsp::MessageType::WARNING, format!("docwright: {problem}")).await;
+        }
+        Ok(lsp::InitializeResult {
+            capabilities: lsp::ServerCapabilities {
+                position_encoding: Some(convert::encoding_kind(encoding)),
+                text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(lsp::TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(lsp::TextDocumentSyncKind::INCREMENTAL),
+                    ..lsp::TextDocumentSyncOptions::default()
+                })),
+                code_action_provider: Some(lsp::CodeActionProviderCapability::Options(lsp::CodeActionOptions {
+                    code_action_kinds: Some(vec![lsp::CodeActionKind::REFACTOR_REWRITE, lsp::CodeActionKind::SOURCE]),
+                    resolve_provider: Some(true),
+                    ..lsp::CodeActionOptions::default()
+                })),
+                execute_command_provider: Some(lsp::ExecuteCommandOptions {
+                    commands: vec![APPLY_ACTION_COMMAND.to_string()],
+                    ..lsp::ExecuteCommandOptions::default()
+                }),
+                ..lsp::ServerCapabilities::default()
+            },
+            server_info: Some(lsp::ServerInfo {
+                name: "docwright".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
+        let document = params.text_document;
+        match Document::new(document.text, document.version) {
+            Ok(parsed) => {
+                self.state().documents.insert(document.uri, Arc::new(parsed));
+            }
+            Err(error) => tracing::error!("cannot parse {}: {error}", document.uri.as_str()),
+        }
+    }
+
+    async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let changes: Vec<_> = params.content_changes.into_iter().map(convert::change).collect();
+        let failed = {
+            let mut state = self.state();
+            let encoding = state.encoding;
+            match state.documents.get_mut(&uri) {
+                Some(document) => {
+                    // Copy on write: a request still working on the old version
+                    // keeps it.
+                    let document = Arc::make_mut(document);
+                    document.apply(&changes, params.text_document.version, encoding).err()
+                }
+                None => {
+                    tracing::warn!("change to {}, which is not open", uri.as_str());
+                    None
+                }
+            }
+        };
+        if let Some(error) = failed {
+            // Our copy may no longer match the editor's; forget it rather than
+            // compute edits against the wrong text.
+            self.state().documents.remove(&uri);
+            tracing::error!("{}: {error}; the document is dropped until it is reopened", uri.as_str());
+            let message = format!("docwright lost track of {}; close and reopen it", uri.as_str());
+            self.client.show_message(lsp::MessageType::ERROR, message).await;
+        }
+    }
+
+    async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
+        self.state().documents.remove(&params.text_document.uri);
+    }
+
+    async fn code_action(&self, params: lsp::CodeActionParams) -> Result<Option<lsp::CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let Some((document, encoding, _)) = self.snapshot(&uri) else { return Ok(None) };
+        let resolves_edits = self.state().resolves_edits;
+        let offset = document.offset(convert::line_position(params.range.start), encoding);
+        let offered = actions::offered(uri.as_str(), &document, offset);
+        let response = offered
+            .into_iter()
+            .map(|data| {
+                let kind = match data.kind {
+                    ActionKind::GenerateAllMissing => lsp::CodeActionKind::SOURCE,
+                    _ => lsp::CodeActionKind::REFACTOR_REWRITE,
+                };
+                let title = data.title();
+                let payload = serde_json::to_value(&data).ok();
+                let command = (!resolves_edits).then(|| lsp::Command {
+                    title: title.clone(),
+                    command: APPLY_ACTION_COMMAND.to_string(),
+                    arguments: payload.clone().map(|p| vec![p]),
+                });
+                lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                    title,
+                    kind: Some(kind),
+                    data: payload,
+                    command,
+                    ..lsp::CodeAction::default()
+                })
+            })
+            .collect();
+        Ok(Some(response))
+    }
+
+    async fn code_action_resolve(&self, mut action: lsp::CodeAction) -> Result<lsp::CodeAction> {
+        let data: ActionData = action
+            .data
+            .as_ref()
+            .and_then(|d| serde_json::from_value(d.clone()).ok())
+            .ok_or_else(|| invalid_params("this code action carries no docwright data".to_string()))?;
+        action.edit = Some(self.workspace_edit(&data)?);
+        Ok(action)
+    }
+
+    async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> Result<Option<Value>> {
+        if params.command != APPLY_ACTION_COMMAND {
+            return Err(invalid_params(format!("unknown command `{}`", params.command)));
+        }
+        let data: ActionData = params
+            .arguments
+            .first()
+            .and_then(|a| serde_json::from_value(a.clone()).ok())
+            .ok_or_else(|| invalid_params(format!("{APPLY_ACTION_COMMAND} takes the action's data")))?;
+        let edit = self.workspace_edit(&data)?;
+        // The command answers at once; the edit is applied by the client.
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            match tokio::time::timeout(CLIENT_REQUEST_TIMEOUT, client.apply_edit(edit)).await {
+                Ok(Ok(response)) if response.applied => {}
+                Ok(Ok(response)) => {
+                    let reason = response.failure_reason.unwrap_or_else(|| "no reason given".to_string());
+                    tracing::warn!("the editor did not apply the docstring edit: {reason}");
+                }
+                Ok(Err(error)) => tracing::warn!("workspace/applyEdit failed: {error}"),
+                Err(_) => tracing::warn!("the editor did not answer workspace/applyEdit in time"),
+            }
+        });
+        Ok(None)
+    }
+}

@@ -1,0 +1,398 @@
+//! End to end over stdio against the built binary, the way an editor talks to
+//! `docwright lsp`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Editor {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    /// Messages read while waiting for something else.
+    stash: Vec<Value>,
+    next_id: i64,
+}
+
+impl Editor {
+    /// Starts the server and initializes it with `capabilities`.
+    fn start(capabilities: Value, initialization_options: Value) -> (Editor, Value) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_docwright"))
+            .args(["lsp", "--stdio"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, incoming) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = 0;
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let header = header.trim();
+                    if header.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = header.strip_prefix("Content-Length: ") {
+                        length = value.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                if sender.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut editor = Editor { child, stdin, incoming, stash: Vec::new(), next_id: 1 };
+        let result = editor.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": capabilities, "initializationOptions": initialization_options}),
+        );
+        editor.notify("initialized", json!({}));
+        (editor, result)
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_for(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none())
+    }
+
+    /// The result of a request; fails the test on an error answer.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request_raw(method, params);
+        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        response["result"].clone()
+    }
+
+    fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(at) = self.stash.iter().position(&wanted) {
+            return self.stash.remove(at);
+        }
+        loop {
+            match self.incoming.recv_timeout(TIMEOUT) {
+                Ok(message) if wanted(&message) => return message,
+                Ok(message) => self.stash.push(message),
+                Err(RecvTimeoutError::Timeout) => panic!("no answer in {TIMEOUT:?}; had {:?}", self.stash),
+                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output; had {:?}", self.stash),
+            }
+        }
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}),
+        );
+    }
+
+    fn change(&mut self, uri: &str, version: i32, changes: Value) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": changes}),
+        );
+    }
+
+    fn actions(&mut self, uri: &str, line: u32, character: u32) -> Vec<Value> {
+        let position = json!({"line": line, "character": character});
+        let result = self.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": position, "end": position}, "context": {"diagnostics": []}}),
+        );
+        result.as_array().cloned().unwrap_or_default()
+    }
+
+    fn action(&mut self, uri: &str, line: u32, character: u32, title_start: &str) -> Value {
+        let actions = self.actions(uri, line, character);
+        actions
+            .into_iter()
+            .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with(title_start)))
+            .unwrap_or_else(|| panic!("no action starting with {title_start:?}"))
+    }
+
+    fn shutdown(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let status = self.child.wait().expect("server exits");
+        assert!(status.success(), "{status}");
+    }
+}
+
+/// Full client capabilities: lazy resolution of edits, versioned edits.
+fn resolving_client(encodings: &[&str]) -> Value {
+    json!({
+        "general": {"positionEncodings": encodings},
+        "workspace": {"applyEdit": true, "workspaceEdit": {"documentChanges": true}},
+        "textDocument": {"codeAction": {
+            "dataSupport": true,
+            "resolveSupport": {"properties": ["edit"]},
+            "codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["refactor.rewrite", "source"]}}
+        }}
+    })
+}
+
+/// Applies protocol edits to `text`, counting characters the client's way
+/// (written independently of the server's line index on purpose).
+fn apply(text: &str, edits: &[Value], utf16: bool) -> String {
+    let offset = |position: &Value| -> usize {
+        let (line, character) = (position["line"].as_u64().unwrap() as usize, position["character"].as_u64().unwrap());
+        let mut start = 0;
+        for _ in 0..line {
+            start += text[start..].find('\n').map_or(text.len() - start, |i| i + 1);
+        }
+        let mut units = 0;
+        for (i, c) in text[start..].char_indices() {
+            if units >= character || c == '\n' {
+                return start + i;
+            }
+            units += if utf16 { c.len_utf16() as u64 } else { c.len_utf8() as u64 };
+        }
+        text.len()
+    };
+    let mut ranges: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap()))
+        .collect();
+    ranges.sort_by_key(|r| std::cmp::Reverse(r.0));
+    let mut out = text.to_string();
+    for (start, end, new_text) in ranges {
+        out.replace_range(start..end, new_text);
+    }
+    out
+}
+
+/// The versioned edit of a resolved action: (version, edits).
+fn document_edit(workspace_edit: &Value, uri: &str) -> (i64, Vec<Value>) {
+    let change = &workspace_edit["documentChanges"][0];
+    assert_eq!(change["textDocument"]["uri"], uri);
+    (change["textDocument"]["version"].as_i64().unwrap(), change["edits"].as_array().unwrap().clone())
+}
+
+const URI: &str = "file:///project/shapes.py";
+
+#[test]
+fn negotiates_utf8_when_offered_else_utf16() {
+    let (editor, result) = Editor::start(resolving_client(&["utf-8", "utf-16"]), Value::Null);
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
+    assert_eq!(result["serverInfo"]["name"], "docwright");
+    editor.shutdown();
+    let (editor, result) = Editor::start(resolving_client(&[]), Value::Null);
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(result["capabilities"]["textDocumentSync"]["change"], 2, "incremental sync");
+    editor.shutdown();
+}
+
+#[test]
+fn generate_action_resolves_to_a_versioned_edit() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
+    let text = "import os\n\n\ndef area(width: float, height: float = 1.0) -> float:\n    return width * height\n";
+    editor.open(URI, text);
+    // Cursor inside the body.
+    let titles: Vec<String> =
+        editor.actions(URI, 4, 8).iter().map(|a| a["title"].as_str().unwrap().to_string()).collect();
+    assert_eq!(titles, vec!["Generate docstring for `area`", "Generate all missing docstrings in this file"]);
+    let action = editor.action(URI, 3, 2, "Generate docstring");
+    assert!(action.get("edit").is_none(), "edits are computed on resolve: {action}");
+    assert_eq!(action["kind"], "refactor.rewrite");
+    let resolved = editor.request("codeAction/resolve", action);
+    let (version, edits) = document_edit(&resolved["edit"], URI);
+    assert_eq!(version, 1);
+    assert_eq!(
+        apply(text, &edits, true),
+        "import os\n\n\ndef area(width: float, height: float = 1.0) -> float:\n    \"\"\"TODO(docwright): Summarize.\n\n    Args:\n        width (float): TODO(docwright): Describe.\n        height (float): TODO(docwright): Describe. Defaults to 1.0.\n\n    Returns:\n        float: TODO(docwright): Describe.\n    \"\"\"\n    return width * height\n"
+    );
+    editor.shutdown();
+}
+
+#[test]
+fn incremental_changes_in_sequence_with_utf16_positions_after_emoji() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
+    let text = "SMILE = \"😀\"  # 😀 x\n\ndef f(a):\n    return a\n";
+    editor.open(URI, text);
+    // Replace `x` after two emoji (each two UTF-16 units) with `y z`, then
+    // rename the parameter, then add a second definition at the end.
+    editor.change(
+        URI,
+        2,
+        json!([{"range": {"start": {"line": 0, "character": 17}, "end": {"line": 0, "character": 18}}, "text": "y z"}]),
+    );
+    editor.change(
+        URI,
+        3,
+        json!([
+            {"range": {"start": {"line": 2, "character": 6}, "end": {"line": 2, "character": 7}}, "text": "alpha, beta=2"},
+            {"range": {"start": {"line": 3, "character": 11}, "end": {"line": 3, "character": 12}}, "text": "alpha + beta"}
+        ]),
+    );
+    editor.change(URI, 4, json!([{"range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 0}}, "text": "\n\nasync def g(): pass\n"}]));
+    let expected_text =
+        "SMILE = \"😀\"  # 😀 y z\n\ndef f(alpha, beta=2):\n    return alpha + beta\n\n\nasync def g(): pass\n";
+    let action = editor.action(URI, 2, 0, "Generate docstring for `f`");
+    let (version, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    assert_eq!(version, 4);
+    let documented = apply(expected_text, &edits, true);
+    assert!(
+        documented.contains("def f(alpha, beta=2):\n    \"\"\"TODO(docwright): Summarize.\n\n    Args:\n        alpha: TODO(docwright): Describe.\n        beta: TODO(docwright): Describe. Defaults to 2.\n"),
+        "{documented}"
+    );
+    let action = editor.action(URI, 6, 3, "Generate docstring for `g`");
+    let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    assert_eq!(
+        apply(expected_text, &edits, true),
+        expected_text.replace(
+            "async def g(): pass\n",
+            "async def g():\n    \"\"\"TODO(docwright): Summarize.\"\"\"\n    pass\n"
+        )
+    );
+    editor.shutdown();
+}
+
+#[test]
+fn utf8_clients_get_byte_columns() {
+    let (mut editor, _) = Editor::start(resolving_client(&["utf-8"]), Value::Null);
+    let text = "é = 1; x = 2\ndef f(): return é\n";
+    editor.open(URI, text);
+    // `x` is at byte 8 of line 0 (é is two bytes).
+    editor.change(
+        URI,
+        2,
+        json!([{"range": {"start": {"line": 0, "character": 8}, "end": {"line": 0, "character": 9}}, "text": "why"}]),
+    );
+    let action = editor.action(URI, 1, 0, "Generate docstring for `f`");
+    let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    assert_eq!(
+        apply("é = 1; why = 2\ndef f(): return é\n", &edits, false),
+        "é = 1; why = 2\ndef f():\n    \"\"\"TODO(docwright): Summarize.\n\n    Returns:\n        TODO(docwright): Describe.\n    \"\"\"\n    return é\n"
+    );
+    editor.shutdown();
+}
+
+#[test]
+fn crlf_and_tabs_are_kept() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
+    let text = "class A:\r\n\tdef m(self):\r\n\t\treturn 1\r\n";
+    editor.open(URI, text);
+    let action = editor.action(URI, 2, 2, "Generate docstring for `A.m`");
+    let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    assert_eq!(
+        apply(text, &edits, true),
+        "class A:\r\n\tdef m(self):\r\n\t\t\"\"\"TODO(docwright): Summarize.\r\n\r\n\t\tReturns:\r\n\t\t    TODO(docwright): Describe.\r\n\t\t\"\"\"\r\n\t\treturn 1\r\n"
+    );
+    editor.shutdown();
+}
+
+#[test]
+fn an_action_for_an_old_version_is_recomputed_on_the_new_one() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
+    let text = "def f(a):\n    return a\n";
+    editor.open(URI, text);
+    let action = editor.action(URI, 0, 0, "Generate docstring for `f`");
+    assert_eq!(action["data"]["version"], 1);
+    // The user types above the definition before choosing the action.
+    editor.change(URI, 2, json!([{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "import os\n\n\n"}]));
+    let (version, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    assert_eq!(version, 2, "the edit is for the version it was computed on");
+    let now = "import os\n\n\ndef f(a):\n    return a\n";
+    assert!(
+        apply(now, &edits, true).starts_with("import os\n\n\ndef f(a):\n    \"\"\"TODO(docwright): Summarize.\n"),
+        "{}",
+        apply(now, &edits, true)
+    );
+    // A definition that is gone cannot be documented: a clear error.
+    let action = editor.action(URI, 3, 0, "Generate docstring for `f`");
+    editor.change(URI, 3, json!([{"text": "x = 1\n"}]));
+    let response = editor.request_raw("codeAction/resolve", action);
+    assert!(response["error"]["message"].as_str().unwrap().contains("`f` is no longer in the document"), "{response}");
+    editor.shutdown();
+}
+
+#[test]
+fn update_and_regenerate_are_offered_for_an_existing_docstring() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
+    // `gone` and `factor` are at different positions: not a rename.
+    let text = "\"\"\"Shapes.\"\"\"\n\n\ndef scale(x, factor):\n    \"\"\"Scale a value.\n\n    Args:\n        gone: Removed.\n        x: The value, kept.\n    \"\"\"\n    return x * factor\n";
+    editor.open(URI, text);
+    let titles: Vec<String> =
+        editor.actions(URI, 3, 5).iter().map(|a| a["title"].as_str().unwrap().to_string()).collect();
+    assert_eq!(titles, vec!["Update docstring of `scale`", "Regenerate docstring of `scale`"]);
+    let action = editor.action(URI, 3, 5, "Update docstring");
+    let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    assert_eq!(
+        apply(text, &edits, true),
+        "\"\"\"Shapes.\"\"\"\n\n\ndef scale(x, factor):\n    \"\"\"Scale a value.\n\n    Args:\n        x: The value, kept.\n        factor: TODO(docwright): Describe.\n\n    Returns:\n        TODO(docwright): Describe.\n    \"\"\"\n    return x * factor\n"
+    );
+    editor.shutdown();
+}
+
+#[test]
+fn generate_all_missing_in_the_file() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), json!({"style": "numpy"}));
+    let text = "def a():\n    pass\n\n\ndef b():\n    \"\"\"Done.\"\"\"\n\n\ndef _private():\n    pass\n";
+    editor.open(URI, text);
+    let action = editor.action(URI, 0, 0, "Generate all missing");
+    assert_eq!(action["kind"], "source");
+    let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    assert_eq!(
+        apply(text, &edits, true),
+        "\"\"\"TODO(docwright): Summarize.\"\"\"\n\ndef a():\n    \"\"\"TODO(docwright): Summarize.\"\"\"\n    pass\n\n\ndef b():\n    \"\"\"Done.\"\"\"\n\n\ndef _private():\n    pass\n"
+    );
+    editor.shutdown();
+}
+
+#[test]
+fn clients_without_resolve_get_a_command_and_an_apply_edit_request() {
+    let (mut editor, _) = Editor::start(json!({"workspace": {"applyEdit": true}}), Value::Null);
+    let text = "def f():\n    pass\n";
+    editor.open(URI, text);
+    let action = editor.action(URI, 0, 0, "Generate docstring for `f`");
+    let command = action["command"].clone();
+    assert_eq!(command["command"], "docwright.applyAction");
+    let result = editor
+        .request("workspace/executeCommand", json!({"command": command["command"], "arguments": command["arguments"]}));
+    assert_eq!(result, Value::Null);
+    let apply_request = editor.wait_for(|m| m["method"] == "workspace/applyEdit");
+    let (version, edits) = document_edit(&apply_request["params"]["edit"], URI);
+    assert_eq!(version, 1);
+    assert_eq!(apply(text, &edits, true), "def f():\n    \"\"\"TODO(docwright): Summarize.\"\"\"\n    pass\n");
+    let id = apply_request["id"].clone();
+    editor.send(json!({"jsonrpc": "2.0", "id": id, "result": {"applied": true}}));
+    editor.shutdown();
+}
+
+#[test]
+fn bad_settings_are_reported_and_the_server_keeps_going() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), json!({"style": "fancy", "width": 5}));
+    let first = editor.wait_for(|m| m["method"] == "window/showMessage");
+    let second = editor.wait_for(|m| m["method"] == "window/showMessage");
+    let messages = [first["params"]["message"].as_str().unwrap(), second["params"]["message"].as_str().unwrap()];
+    assert!(messages.iter().any(|m| m.contains("docwright.style") && m.contains("fancy")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("docwright.width")), "{messages:?}");
+    editor.open(URI, "def f():\n    pass\n");
+    assert!(!editor.actions(URI, 0, 0).is_empty());
+    editor.shutdown();
+}
