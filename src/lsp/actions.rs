@@ -45,9 +45,9 @@ impl ActionData {
     }
 }
 
-/// The actions offered at byte `offset`: reads the source model only.
+/// The actions offered at byte `offset`. Reads only the tree around the
+/// offset (not the whole source model), so listing stays instant on any file.
 pub fn offered(uri: &str, document: &Document, offset: usize) -> Vec<ActionData> {
-    let module = document.file.module();
     let action = |kind, qualname: Option<String>, line| ActionData {
         uri: uri.to_string(),
         version: document.version,
@@ -56,12 +56,9 @@ pub fn offered(uri: &str, document: &Document, offset: usize) -> Vec<ActionData>
         line,
     };
     let mut actions = Vec::new();
-    let (qualname, line, has_docstring) = match module.definition_at(offset) {
-        Some(index) => {
-            let definition = &module.definitions[index];
-            (Some(definition.qualname.clone()), definition.line, definition.docstring.is_some())
-        }
-        None => (None, 1, module.docstring.is_some()),
+    let (qualname, line, has_docstring) = match document.file.definitions_at(offset).pop() {
+        Some(innermost) => (Some(innermost.qualname), innermost.line, innermost.has_docstring),
+        None => (None, 1, document.file.module_docstring_exists()),
     };
     if has_docstring {
         actions.push(action(ActionKind::Update, qualname.clone(), line));
@@ -69,8 +66,15 @@ pub fn offered(uri: &str, document: &Document, offset: usize) -> Vec<ActionData>
     } else {
         actions.push(action(ActionKind::Generate, qualname, line));
     }
-    let options = EngineOptions::default();
-    if !engine::missing_docstrings(module, &options.selection).is_empty() || module.docstring.is_none() {
+    // When the source model is at hand it tells whether anything is missing;
+    // otherwise the action is offered (building the model here would cost
+    // milliseconds on a large file).
+    let selection = EngineOptions::default().selection;
+    let anything_missing = document
+        .file
+        .module_if_built()
+        .is_none_or(|module| module.docstring.is_none() || !engine::missing_docstrings(module, &selection).is_empty());
+    if anything_missing {
         actions.push(action(ActionKind::GenerateAllMissing, None, 1));
     }
     actions

@@ -606,3 +606,55 @@ fn line_count(source: &str) -> usize {
     let newlines = source.bytes().filter(|&b| b == b'\n').count();
     if source.is_empty() || source.ends_with('\n') { newlines } else { newlines + 1 }
 }
+
+/// A definition around a position, as the tree shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enclosing {
+    pub kind: DefinitionKind,
+    pub qualname: String,
+    /// 1-based line of the `def` / `class` keyword.
+    pub line: usize,
+    pub has_docstring: bool,
+}
+
+/// The definitions whose node contains byte `offset`, outermost first. Reads
+/// only the nodes on the way down to the offset, so it costs microseconds on
+/// any file; a definition's decorators count as part of it.
+pub fn enclosing_definitions(tree: &Tree, source: &str, offset: usize) -> Vec<Enclosing> {
+    let g = &*GRAMMAR;
+    let mut chain: Vec<Enclosing> = Vec::new();
+    let mut seen: Option<usize> = None;
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        let definition = match g.role(node) {
+            Role::Decorated => node.child_by_field_id(g.definition),
+            Role::Definition => Some(node),
+            _ => None,
+        };
+        if let Some(definition) = definition.filter(|d| Some(d.id()) != seen) {
+            seen = Some(definition.id());
+            let name = definition.child_by_field_id(g.name).and_then(|n| text(n, source));
+            if let (Some(name), Some(body)) = (name, definition.child_by_field_id(g.body)) {
+                let kind = match (definition.kind_id() == g.class_definition, chain.last().map(|c| c.kind)) {
+                    (true, _) => DefinitionKind::Class,
+                    (false, Some(DefinitionKind::Class)) => DefinitionKind::Method,
+                    (false, _) => DefinitionKind::Function,
+                };
+                let qualname = match chain.last() {
+                    Some(parent) => format!("{}.{name}", parent.qualname),
+                    None => name.to_string(),
+                };
+                chain.push(Enclosing {
+                    kind,
+                    qualname,
+                    line: definition.start_position().row + 1,
+                    has_docstring: docstring_of_block(body, source).is_some(),
+                });
+            }
+        }
+        if cursor.goto_first_child_for_byte(offset).is_none() {
+            return chain;
+        }
+    }
+}

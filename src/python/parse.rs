@@ -1,11 +1,13 @@
 //! Parsing with tree-sitter, from scratch or incrementally after an edit.
 
 use std::cell::RefCell;
+use std::sync::OnceLock;
 use std::ops::Range;
 
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
-use super::extract::extract;
+use super::extract::{Enclosing, enclosing_definitions, extract};
+use super::literal::docstring_of_block;
 use super::model::Module;
 
 thread_local! {
@@ -38,19 +40,19 @@ pub fn parse_tree(source: &str, old: Option<&Tree>) -> Result<Tree, ParseError> 
 }
 
 /// A Python source text with its tree and source model, kept in step as the text
-/// changes.
+/// changes. The tree is updated on every edit; the source model is built from
+/// it when first asked for, so a burst of keystrokes costs only reparses.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     text: String,
     tree: Tree,
-    module: Module,
+    module: OnceLock<Module>,
 }
 
 impl SourceFile {
     pub fn parse(text: String) -> Result<Self, ParseError> {
         let tree = parse_tree(&text, None)?;
-        let module = extract(&tree, &text);
-        Ok(SourceFile { text, tree, module })
+        Ok(SourceFile { text, tree, module: OnceLock::new() })
     }
 
     pub fn text(&self) -> &str {
@@ -62,7 +64,27 @@ impl SourceFile {
     }
 
     pub fn module(&self) -> &Module {
-        &self.module
+        self.module.get_or_init(|| extract(&self.tree, &self.text))
+    }
+
+    /// The source model, if it has been built for the current text.
+    pub fn module_if_built(&self) -> Option<&Module> {
+        self.module.get()
+    }
+
+    /// Whether the module has a docstring, from the tree alone.
+    pub fn module_docstring_exists(&self) -> bool {
+        match self.module.get() {
+            Some(module) => module.docstring.is_some(),
+            None => docstring_of_block(self.tree.root_node(), &self.text).is_some(),
+        }
+    }
+
+    /// The definitions around byte `offset`, outermost first, read from the
+    /// tree alone (no source model needed): what an editor asks on every
+    /// cursor move.
+    pub fn definitions_at(&self, offset: usize) -> Vec<Enclosing> {
+        enclosing_definitions(&self.tree, &self.text, offset)
     }
 
     /// Replaces the bytes in `range` with `new_text` and reparses incrementally.
@@ -116,7 +138,7 @@ impl SourceFile {
             });
         }
         let tree = parse_tree(&text, Some(&tree))?;
-        self.module = extract(&tree, &text);
+        self.module = OnceLock::new();
         self.tree = tree;
         self.text = text;
         Ok(())
