@@ -299,19 +299,29 @@ def g(a, *args, key=None, **kwargs):
         args: Rest, documented without stars.
     """
 
+def k(a, **options):
+    """Call.
+
+    Args:
+        a: One.
+        timeout: Read from ``options``.
+        **options: Passed on.
+    """
+
 def h(a, *, key):
     """Call.
 
     Parameters
     ----------
-    a : int
-        One.
+    *a* : int
+        One, with emphasis markup.
     \*\*kwargs
         No longer taken (escaped stars, as in reStructuredText).
     """
 "#;
     assert_eq!(check(source, "f"), vec![]);
     assert_eq!(check(source, "g"), vec![missing("key"), missing("**kwargs")]);
+    assert_eq!(check(source, "k"), vec![]);
     assert_eq!(check(source, "h"), vec![missing("key"), unknown("**kwargs")]);
 }
 
@@ -524,6 +534,39 @@ class Base:
             Whether to go on.
         """
 
+    def skip(self, path):
+        """A hook that does nothing.
+
+        Args:
+            path: Where.
+
+        Returns:
+            Whether to go on.
+        """
+        pass
+
+    def ellipsis(self, path):
+        """Described for implementations.
+
+        Args:
+            path: Where.
+
+        Returns:
+            Whether to go on.
+        """
+        ...
+
+    def none(self, path):
+        """Says what happens.
+
+        Args:
+            path: Where.
+
+        Returns:
+            None
+        """
+        print(path)
+
     def done(self, path):
         """Not a stub.
 
@@ -546,6 +589,9 @@ class Base:
     assert_eq!(check(source, "Base.load"), vec![]);
     assert_eq!(check(source, "Base.save"), vec![]);
     assert_eq!(check(source, "Base.hook"), vec![]);
+    assert_eq!(check(source, "Base.skip"), vec![]);
+    assert_eq!(check(source, "Base.ellipsis"), vec![]);
+    assert_eq!(check(source, "Base.none"), vec![]);
     assert_eq!(check(source, "Base.done"), vec![Staleness::ReturnsNothing]);
     // An annotation says what the stub returns: that still wants a Returns section.
     assert_eq!(check(source, "Base.size"), vec![Staleness::MissingReturns]);
@@ -637,6 +683,11 @@ def g(a):
         pass
     except OSError as e:
         raise
+    err = make()
+    if a:
+        raise err
+    if a is None:
+        raise self.failure_exception()
     raise RuntimeError
 "#;
     assert_eq!(check(source, "f"), vec![raises("errors.Gone")]);

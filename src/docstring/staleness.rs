@@ -80,9 +80,13 @@ pub fn findings_in(doc: &Docstring, def: &Definition) -> Vec<Staleness> {
         check_returns(doc, def, &mut out);
     }
     for exception in &def.facts.raises {
-        // Stubs raise `NotImplementedError` to be overridden, not to be caught.
-        let stub_marker = exception == "NotImplementedError" || exception.ends_with(".NotImplementedError");
-        if !stub_marker && !doc.raises.iter().any(|r| names_exception(&r.exception, exception)) {
+        // Stubs raise `NotImplementedError` to be overridden, not to be caught;
+        // a lowercase name is a variable or attribute holding some exception
+        // (`raise err`, `raise self.failureException(...)`), not a class a
+        // reader could look up.
+        let last = exception.rsplit('.').next().unwrap_or(exception);
+        let class_name = last.starts_with(|c: char| c.is_uppercase()) && last != "NotImplementedError";
+        if class_name && !doc.raises.iter().any(|r| names_exception(&r.exception, exception)) {
             out.push(Staleness::MissingRaises { exception: exception.clone() });
         }
     }
@@ -123,6 +127,10 @@ fn check_params(doc: &Docstring, other_params: &[&str], def: &Definition, out: &
         .filter(|p| p.implicit)
         .map(|p| p.name.as_str());
     let implicit: Vec<&str> = implicit.collect();
+    // `**kwargs` takes any keyword: documenting the ones it reads is usual.
+    if specs.iter().any(|s| s.name.starts_with("**")) {
+        return;
+    }
     let mut reported: Vec<&str> = Vec::new();
     for written in doc.params.iter().flat_map(|p| p.name.split(',')) {
         let name = normalized(written);
@@ -137,10 +145,10 @@ fn check_params(doc: &Docstring, other_params: &[&str], def: &Definition, out: &
 }
 
 /// A documented parameter name as the signature would have it without stars:
-/// `\*\*kwargs` (escaped for reStructuredText) and ``` ``x`` ``` become
-/// `kwargs` and `x`.
+/// `\*\*kwargs` (escaped for reStructuredText), ``` ``x`` ``` and `*x*`
+/// (markup) become `kwargs`, `x` and `x`.
 fn normalized(name: &str) -> &str {
-    name.trim().trim_matches('`').trim_start_matches(['*', '\\'])
+    name.trim().trim_matches('`').trim_start_matches(['*', '\\']).trim_end_matches('*')
 }
 
 /// Names of the entries of an "Other Parameters" section, which the parsers
@@ -177,11 +185,16 @@ fn check_returns(doc: &Docstring, def: &Definition, out: &mut Vec<Staleness>) {
             }
         }
         Need::No if !doc.returns.is_empty() => {
-            // Generators often document their iterator as a return value, and
-            // stubs (abstract, `NotImplementedError`, a docstring as the whole
-            // body) describe what overriding implementations return.
-            let stub = expected::is_stub(def) || body_is_docstring(def);
-            if !def.facts.yields && !stub {
+            // Generators often document their iterator as a return value;
+            // stubs (abstract, `NotImplementedError`, a body of `pass` or
+            // `...`) describe what overriding implementations return; and
+            // "Returns: None" says what the code does.
+            let stub = expected::is_stub(def) || trivial_body(def);
+            let says_none = doc.returns.iter().all(|r| match r.type_name.as_deref() {
+                Some(t) => t.trim() == "None",
+                None => r.description.trim().trim_end_matches('.') == "None",
+            });
+            if !def.facts.yields && !stub && !says_none {
                 out.push(Staleness::ReturnsNothing);
             }
         }
@@ -189,7 +202,16 @@ fn check_returns(doc: &Docstring, def: &Definition, out: &mut Vec<Staleness>) {
     }
 }
 
-/// A body that is nothing but its docstring (an interface or protocol method).
-fn body_is_docstring(def: &Definition) -> bool {
-    def.kind != DefinitionKind::Class && def.docstring.as_ref().is_some_and(|d| d.range.end >= def.body.block.end)
+/// A body that is its docstring, maybe followed by one statement of at most
+/// four characters on the next line (`pass`, `...`): an interface, protocol
+/// or hook method. The model holds no statements, so this compares the
+/// bytes after the docstring with the newline and indentation before it.
+fn trivial_body(def: &Definition) -> bool {
+    let Some(doc) = def.docstring.as_ref().filter(|_| def.kind != DefinitionKind::Class) else { return false };
+    if doc.range.end >= def.body.block.end {
+        return true;
+    }
+    let before = doc.range.start.saturating_sub(def.body.colon_end);
+    let after = def.body.block.end.saturating_sub(doc.range.end);
+    def.end_line == doc.end_line + 1 && after <= before + 4
 }
