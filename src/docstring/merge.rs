@@ -26,6 +26,9 @@ pub fn merge_with(existing: &Docstring, def: &Definition, profile: LintProfile) 
     }
     if def.kind == DefinitionKind::Class {
         merge_attributes(&mut doc, def, profile);
+        // What `__init__` raises belongs in the class docstring, as the
+        // offline generator writes it.
+        add_raises(&mut doc, def);
         return doc;
     }
     // Summary-only kinds (properties, overloads, `__init__`) keep whatever
@@ -47,13 +50,17 @@ pub fn merge_with(existing: &Docstring, def: &Definition, profile: LintProfile) 
         Need::No => doc.yields.clear(),
         Need::Unknown => {}
     }
-    // Documented raises stay (a callee may raise them); new ones are added.
+    add_raises(&mut doc, def);
+    doc
+}
+
+/// Documented raises stay (a callee may raise them); new ones are added.
+fn add_raises(doc: &mut Docstring, def: &Definition) {
     for exception in &def.facts.raises {
         if !doc.raises.iter().any(|r| names_exception(&r.exception, exception)) {
             doc.raises.push(RaiseDoc { exception: exception.clone(), description: placeholder_description() });
         }
     }
-    doc
 }
 
 fn merge_params(existing: &[ParamDoc], specs: &[ParamSpec]) -> Vec<ParamDoc> {
@@ -100,8 +107,10 @@ fn update_return_types(entries: &mut [ReturnDoc], annotation: Option<&str>) {
 
 /// `documented` names `raised`: equal, or equal up to a module prefix
 /// (`errors.Timeout` and `Timeout`), or one of a comma-separated list.
-fn names_exception(documented: &str, raised: &str) -> bool {
-    let last = |s: &str| s.rsplit('.').next().unwrap_or(s).trim().to_string();
+pub(crate) fn names_exception(documented: &str, raised: &str) -> bool {
+    fn last(s: &str) -> &str {
+        s.rsplit('.').next().unwrap_or(s).trim()
+    }
     documented.split(',').any(|d| d.trim() == raised || last(d) == last(raised))
 }
 

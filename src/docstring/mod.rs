@@ -1,6 +1,6 @@
 //! Structured docstrings: the model, renderers and parsers for every style,
-//! merging with the current signature, offline generation, and the exact edit
-//! that puts a docstring into a file.
+//! merging with the current signature, offline generation, the checks that find
+//! stale docstrings, and the exact edit that puts a docstring into a file.
 
 pub mod annotation;
 pub mod expected;
@@ -12,6 +12,7 @@ pub mod offline;
 pub mod parse;
 pub mod profile;
 pub mod render;
+pub mod staleness;
 
 pub use literal::python_literal;
 pub use merge::{merge, merge_with};
@@ -20,3 +21,4 @@ pub use offline::{GenerateOptions, PLACEHOLDER, generate, generate_module, gener
 pub use parse::{detect_style, parse};
 pub use profile::LintProfile;
 pub use render::{RenderOptions, render, render_value};
+pub use staleness::{Staleness, findings, is_stale};
