@@ -118,6 +118,12 @@ impl Editor {
         );
     }
 
+    /// The next diagnostics published for `uri` (and their document version).
+    fn diagnostics(&mut self, uri: &str) -> (Value, Vec<Value>) {
+        let message = self.wait_for(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri);
+        (message["params"]["version"].clone(), message["params"]["diagnostics"].as_array().cloned().unwrap_or_default())
+    }
+
     fn actions(&mut self, uri: &str, line: u32, character: u32) -> Vec<Value> {
         let position = json!({"line": line, "character": character});
         let result = self.request(
@@ -337,6 +343,8 @@ fn update_and_regenerate_are_offered_for_an_existing_docstring() {
     // `gone` and `factor` are at different positions: not a rename.
     let text = "\"\"\"Shapes.\"\"\"\n\n\ndef scale(x, factor):\n    \"\"\"Scale a value.\n\n    Args:\n        gone: Removed.\n        x: The value, kept.\n    \"\"\"\n    return x * factor\n";
     editor.open(URI, text);
+    // Once diagnostics are out, the server knows nothing is missing in the file.
+    editor.diagnostics(URI);
     let titles: Vec<String> =
         editor.actions(URI, 3, 5).iter().map(|a| a["title"].as_str().unwrap().to_string()).collect();
     assert_eq!(titles, vec!["Update docstring of `scale`", "Regenerate docstring of `scale`"]);
@@ -394,5 +402,85 @@ fn bad_settings_are_reported_and_the_server_keeps_going() {
     assert!(messages.iter().any(|m| m.contains("docwright.width")), "{messages:?}");
     editor.open(URI, "def f():\n    pass\n");
     assert!(!editor.actions(URI, 0, 0).is_empty());
+    editor.shutdown();
+}
+
+#[test]
+fn diagnostics_report_missing_and_stale_docstrings_with_quick_fixes() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
+    let text = "\"\"\"Tools.\"\"\"\n\n\ndef resize(image, width):\n    \"\"\"Resize an image.\n\n    Args:\n        height: Gone.\n        image: The image.\n\n    Returns:\n        The resized image.\n    \"\"\"\n    image.width = width\n\n\ndef crop(image):\n    return image\n\n\ndef _helper():\n    pass\n";
+    editor.open(URI, text);
+    let (version, diagnostics) = editor.diagnostics(URI);
+    assert_eq!(version, 1);
+    let summary: Vec<(u64, &str, &str, u64)> = diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["code"].as_str().unwrap(),
+                d["message"].as_str().unwrap(),
+                d["severity"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (4, "stale-docstring", "docstring of `resize` is out of date: does not document parameter `width`", 2),
+            (
+                4,
+                "stale-docstring",
+                "docstring of `resize` is out of date: documents parameter `height`, which the signature no longer has",
+                2
+            ),
+            (
+                4,
+                "stale-docstring",
+                "docstring of `resize` is out of date: documents a return value, but nothing is returned",
+                2
+            ),
+            (16, "missing-docstring", "`crop` has no docstring", 3),
+        ]
+    );
+    assert!(diagnostics.iter().all(|d| d["source"] == "docwright"));
+    // The quick fix for a stale docstring updates it.
+    let stale = diagnostics[0].clone();
+    let position = stale["range"]["start"].clone();
+    let actions = editor.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": URI}, "range": {"start": position, "end": position}, "context": {"diagnostics": [stale]}}),
+    );
+    let fix = actions.as_array().unwrap()[0].clone();
+    assert_eq!(fix["kind"], "quickfix");
+    assert_eq!(fix["title"], "Update docstring of `resize`");
+    assert_eq!(fix["isPreferred"], true);
+    let (_, edits) = document_edit(&editor.request("codeAction/resolve", fix)["edit"], URI);
+    let fixed = apply(text, &edits, true);
+    assert!(
+        fixed.contains("    Args:\n        image: The image.\n        width: TODO(docwright): Describe.\n    \"\"\"\n"),
+        "{fixed}"
+    );
+    // After the fix, only the missing docstring is left.
+    editor.change(URI, 2, json!([{"text": fixed}]));
+    let (version, diagnostics) = editor.diagnostics(URI);
+    assert_eq!(version, 2);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "missing-docstring");
+    editor.shutdown();
+}
+
+#[test]
+fn missing_docstring_diagnostics_can_be_turned_off_or_include_private_names() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), json!({"missingDocstrings": "off"}));
+    editor.open(URI, "def f():\n    pass\n");
+    assert_eq!(editor.diagnostics(URI).1, Vec::<Value>::new());
+    editor.shutdown();
+    let (mut editor, _) =
+        Editor::start(resolving_client(&[]), json!({"missingDocstrings": "warning", "private": true}));
+    editor.open(URI, "\"\"\"M.\"\"\"\n\n\ndef _f():\n    pass\n");
+    let (_, diagnostics) = editor.diagnostics(URI);
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0]["message"], "`_f` has no docstring");
+    assert_eq!(diagnostics[0]["severity"], 2);
     editor.shutdown();
 }

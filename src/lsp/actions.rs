@@ -80,6 +80,15 @@ pub fn offered(uri: &str, document: &Document, offset: usize) -> Vec<ActionData>
     actions
 }
 
+/// The quick fix of `kind` for the definition (or module) at `offset`.
+pub fn fix(uri: &str, document: &Document, offset: usize, kind: ActionKind) -> Option<ActionData> {
+    let (qualname, line) = match document.file.definitions_at(offset).pop() {
+        Some(innermost) => (Some(innermost.qualname), innermost.line),
+        None => (None, 1),
+    };
+    Some(ActionData { uri: uri.to_string(), version: document.version, kind, qualname, line })
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ResolveError {
     #[error("`{0}` is no longer in the document")]

@@ -5,7 +5,9 @@ use tower_lsp_server::ls_types as lsp;
 
 use super::document::{Change, Document};
 use super::line_index::{LinePosition, PositionEncoding};
+use super::server::DiagnosticSettings;
 use crate::docstring::insert::TextEdit;
+use crate::engine::findings::{Finding, Problem};
 
 pub fn line_position(position: lsp::Position) -> LinePosition {
     LinePosition { line: position.line, character: position.character }
@@ -61,4 +63,33 @@ pub fn versioned_edit(uri: lsp::Uri, version: i32, edits: Vec<lsp::TextEdit>) ->
         }])),
         ..lsp::WorkspaceEdit::default()
     }
+}
+
+/// Findings as diagnostics, severities as configured.
+pub fn diagnostics(
+    document: &Document,
+    findings: &[Finding],
+    encoding: PositionEncoding,
+    settings: &DiagnosticSettings,
+) -> Vec<lsp::Diagnostic> {
+    findings
+        .iter()
+        .filter_map(|finding| {
+            let severity = match finding.problem {
+                Problem::Missing => settings.missing?,
+                Problem::Stale(_) => settings.stale,
+            };
+            Some(lsp::Diagnostic {
+                range: lsp::Range {
+                    start: lsp_position(document.position(finding.range.start, encoding)),
+                    end: lsp_position(document.position(finding.range.end, encoding)),
+                },
+                severity: Some(severity),
+                code: Some(lsp::NumberOrString::String(finding.code().to_string())),
+                source: Some("docwright".to_string()),
+                message: finding.message(),
+                ..lsp::Diagnostic::default()
+            })
+        })
+        .collect()
 }

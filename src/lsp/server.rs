@@ -20,6 +20,7 @@ use super::document::Document;
 use super::line_index::PositionEncoding;
 use crate::docstring::Style;
 use crate::engine::EngineOptions;
+use crate::engine::findings::findings;
 
 /// The command a code action carries when the client cannot resolve edits.
 pub const APPLY_ACTION_COMMAND: &str = "docwright.applyAction";
@@ -27,39 +28,93 @@ pub const APPLY_ACTION_COMMAND: &str = "docwright.applyAction";
 /// How long the server waits for the client to answer `workspace/applyEdit`.
 const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long diagnostics wait for typing to pause before they are computed.
+const DIAGNOSTICS_DELAY: Duration = Duration::from_millis(60);
+
 pub struct Server {
     client: Client,
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
 }
 
-#[derive(Default)]
 struct State {
     documents: HashMap<lsp::Uri, Arc<Document>>,
     encoding: PositionEncoding,
     /// The client resolves code actions lazily (`codeAction/resolve` with `edit`).
     resolves_edits: bool,
     options: EngineOptions,
+    diagnostics: DiagnosticSettings,
+}
+
+/// What the diagnostics report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiagnosticSettings {
+    /// Severity of "missing docstring", or `None` to not report it.
+    pub missing: Option<lsp::DiagnosticSeverity>,
+    /// Severity of "docstring out of date".
+    pub stale: lsp::DiagnosticSeverity,
+}
+
+impl Default for DiagnosticSettings {
+    fn default() -> Self {
+        DiagnosticSettings {
+            missing: Some(lsp::DiagnosticSeverity::INFORMATION),
+            stale: lsp::DiagnosticSeverity::WARNING,
+        }
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while the lock was held leaves plain data behind; keep serving.
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Server {
     pub fn new(client: Client) -> Self {
-        Server {
-            client,
-            state: Mutex::new(State {
-                options: EngineOptions { width: 88, ..EngineOptions::default() },
-                ..State::default()
-            }),
-        }
+        let state = State {
+            documents: HashMap::new(),
+            encoding: PositionEncoding::default(),
+            resolves_edits: false,
+            options: EngineOptions { width: 88, ..EngineOptions::default() },
+            diagnostics: DiagnosticSettings::default(),
+        };
+        Server { client, state: Arc::new(Mutex::new(state)) }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        // A panic while the lock was held leaves plain data behind; keep serving.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.state)
     }
 
     fn snapshot(&self, uri: &lsp::Uri) -> Option<(Arc<Document>, PositionEncoding, EngineOptions)> {
         let state = self.state();
         state.documents.get(uri).map(|d| (Arc::clone(d), state.encoding, state.options.clone()))
+    }
+
+    /// Publishes diagnostics for `uri` once typing pauses, if `version` is
+    /// still the current one by then (a newer change schedules its own).
+    fn schedule_diagnostics(&self, uri: lsp::Uri, version: i32) {
+        let state = Arc::clone(&self.state);
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(DIAGNOSTICS_DELAY).await;
+            let current = |state: &Mutex<State>| {
+                let state = lock(state);
+                let document = state.documents.get(&uri).filter(|d| d.version == version).map(Arc::clone);
+                document.map(|d| (d, state.encoding, state.options.selection, state.diagnostics))
+            };
+            let Some((document, encoding, selection, settings)) = current(&state) else { return };
+            // Building the source model takes milliseconds on a large file:
+            // off the async threads. It is kept in the shared document, so
+            // code actions on this version find it ready.
+            let computed = tokio::task::spawn_blocking(move || {
+                let found = findings(document.text(), document.file.module(), &selection, settings.missing.is_some());
+                convert::diagnostics(&document, &found, encoding, &settings)
+            })
+            .await;
+            let Ok(diagnostics) = computed else { return };
+            if current(&state).is_some() {
+                client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+            }
+        });
     }
 
     /// The edit an action makes on the current version of its document.
@@ -82,10 +137,38 @@ fn request_failed(message: String) -> Error {
     Error { code: ErrorCode::ServerError(-32803), message: message.into(), data: None }
 }
 
-/// Settings given as `initializationOptions`: `{"style": "numpy", "width": 79}`.
-fn read_options(value: Option<&Value>, options: &mut EngineOptions) -> Vec<String> {
+/// Settings given as `initializationOptions`, for example
+/// `{"style": "numpy", "width": 79, "missingDocstrings": "warning", "private": true}`.
+/// Each bad value is reported and leaves its setting as it was.
+fn read_options(
+    value: Option<&Value>,
+    options: &mut EngineOptions,
+    diagnostics: &mut DiagnosticSettings,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let Some(value) = value else { return problems };
+    if let Some(severity) = value.get("missingDocstrings") {
+        let parsed = match severity.as_str() {
+            Some("off") => Some(None),
+            Some("hint") => Some(Some(lsp::DiagnosticSeverity::HINT)),
+            Some("information") => Some(Some(lsp::DiagnosticSeverity::INFORMATION)),
+            Some("warning") => Some(Some(lsp::DiagnosticSeverity::WARNING)),
+            Some("error") => Some(Some(lsp::DiagnosticSeverity::ERROR)),
+            _ => None,
+        };
+        match parsed {
+            Some(missing) => diagnostics.missing = missing,
+            None => problems.push(format!(
+                "docwright.missingDocstrings: expected one of off, hint, information, warning, error (got {severity})"
+            )),
+        }
+    }
+    if let Some(private) = value.get("private") {
+        match private.as_bool() {
+            Some(private) => options.selection.private = private,
+            None => problems.push(format!("docwright.private: expected true or false (got {private})")),
+        }
+    }
     if let Some(style) = value.get("style") {
         match style.as_str().map(str::parse::<Style>) {
             Some(Ok(style)) => options.style = style,
@@ -114,9 +197,10 @@ impl LanguageServer for Server {
             let mut state = self.state();
             state.encoding = encoding;
             state.resolves_edits = resolves_edits;
-            let mut options = state.options.clone();
-            let problems = read_options(params.initialization_options.as_ref(), &mut options);
+            let (mut options, mut diagnostics) = (state.options.clone(), state.diagnostics);
+            let problems = read_options(params.initialization_options.as_ref(), &mut options, &mut diagnostics);
             state.options = options;
+            state.diagnostics = diagnostics;
             problems
         };
         for problem in problems {
@@ -132,7 +216,11 @@ impl LanguageServer for Server {
                     ..lsp::TextDocumentSyncOptions::default()
                 })),
                 code_action_provider: Some(lsp::CodeActionProviderCapability::Options(lsp::CodeActionOptions {
-                    code_action_kinds: Some(vec![lsp::CodeActionKind::REFACTOR_REWRITE, lsp::CodeActionKind::SOURCE]),
+                    code_action_kinds: Some(vec![
+                        lsp::CodeActionKind::QUICKFIX,
+                        lsp::CodeActionKind::REFACTOR_REWRITE,
+                        lsp::CodeActionKind::SOURCE,
+                    ]),
                     resolve_provider: Some(true),
                     ..lsp::CodeActionOptions::default()
                 })),
@@ -158,7 +246,8 @@ impl LanguageServer for Server {
         let document = params.text_document;
         match Document::new(document.text, document.version) {
             Ok(parsed) => {
-                self.state().documents.insert(document.uri, Arc::new(parsed));
+                self.state().documents.insert(document.uri.clone(), Arc::new(parsed));
+                self.schedule_diagnostics(document.uri, document.version);
             }
             Err(error) => tracing::error!("cannot parse {}: {error}", document.uri.as_str()),
         }
@@ -183,6 +272,9 @@ impl LanguageServer for Server {
                 }
             }
         };
+        if failed.is_none() {
+            self.schedule_diagnostics(uri.clone(), params.text_document.version);
+        }
         if let Some(error) = failed {
             // Our copy may no longer match the editor's; forget it rather than
             // compute edits against the wrong text.
@@ -194,7 +286,9 @@ impl LanguageServer for Server {
     }
 
     async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
-        self.state().documents.remove(&params.text_document.uri);
+        let uri = params.text_document.uri;
+        self.state().documents.remove(&uri);
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
     }
 
     async fn code_action(&self, params: lsp::CodeActionParams) -> Result<Option<lsp::CodeActionResponse>> {
@@ -202,12 +296,22 @@ impl LanguageServer for Server {
         let Some((document, encoding, _)) = self.snapshot(&uri) else { return Ok(None) };
         let resolves_edits = self.state().resolves_edits;
         let offset = document.offset(convert::line_position(params.range.start), encoding);
-        let offered = actions::offered(uri.as_str(), &document, offset);
-        let response = offered
-            .into_iter()
-            .map(|data| {
-                let kind = match data.kind {
-                    ActionKind::GenerateAllMissing => lsp::CodeActionKind::SOURCE,
+        // Quick fixes for our own diagnostics first, then what the position offers.
+        let fixes = params.context.diagnostics.iter().filter(|d| d.source.as_deref() == Some("docwright")).filter_map(
+            |diagnostic| {
+                let at = document.offset(convert::line_position(diagnostic.range.start), encoding);
+                let stale = matches!(&diagnostic.code, Some(lsp::NumberOrString::String(c)) if c == "stale-docstring");
+                let kind = if stale { ActionKind::Update } else { ActionKind::Generate };
+                actions::fix(uri.as_str(), &document, at, kind).map(|data| (data, Some(diagnostic.clone())))
+            },
+        );
+        let offered = actions::offered(uri.as_str(), &document, offset).into_iter().map(|data| (data, None));
+        let response = fixes
+            .chain(offered)
+            .map(|(data, diagnostic)| {
+                let kind = match (data.kind, &diagnostic) {
+                    (_, Some(_)) => lsp::CodeActionKind::QUICKFIX,
+                    (ActionKind::GenerateAllMissing, None) => lsp::CodeActionKind::SOURCE,
                     _ => lsp::CodeActionKind::REFACTOR_REWRITE,
                 };
                 let title = data.title();
@@ -220,6 +324,8 @@ impl LanguageServer for Server {
                 lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                     title,
                     kind: Some(kind),
+                    is_preferred: diagnostic.as_ref().map(|_| true),
+                    diagnostics: diagnostic.map(|d| vec![d]),
                     data: payload,
                     command,
                     ..lsp::CodeAction::default()

@@ -1,8 +1,8 @@
 //! Parsing with tree-sitter, from scratch or incrementally after an edit.
 
 use std::cell::RefCell;
-use std::sync::OnceLock;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 

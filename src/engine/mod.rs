@@ -2,6 +2,8 @@
 //! docstring edits it needs. The engine never touches a file or a socket; it
 //! receives text and returns edits.
 
+pub mod findings;
+
 use crate::docstring::insert::{InsertError, Target, TextEdit, placement};
 use crate::docstring::offline::{self, GenerateOptions};
 use crate::docstring::{Docstring, RenderOptions, Style, render};
