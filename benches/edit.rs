@@ -2,18 +2,15 @@
 //!
 //! `cargo bench --bench edit -- FILE.py` (default: a file of ~10,000 lines made
 //! by benches/make_big_file.py) times, per keystroke at the top of the file:
-//! the incremental reparse, the source model, and the line index.
+//! the incremental reparse, the source model, and the line index. (Like the
+//! language server, it keeps the system allocator for tree-sitter.)
 
 use std::time::Instant;
 
 use docwright::lsp::line_index::LineIndex;
 use docwright::python::{SourceFile, extract, parse_tree};
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
-    docwright::allocator::install_for_tree_sitter();
     let path = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_else(|| {
         let out = std::env::temp_dir().join("docwright-bench-big.py");
         let status = std::process::Command::new("python3")

@@ -43,9 +43,6 @@ fn best_of<F: FnMut() -> usize>(runs: usize, mut f: F) -> (Duration, usize) {
     (best, result)
 }
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     docwright::allocator::install_for_tree_sitter();
     let dir = std::env::args().skip(1).find(|a| !a.starts_with('-')).map(PathBuf::from).unwrap_or_else(stdlib);

@@ -1,5 +1,8 @@
-//! One fast allocator for Rust and for tree-sitter's C core: parsing allocates
-//! and frees many small nodes, and the system allocator is the slow part of it.
+//! A faster allocator for tree-sitter's C core in batch work: parsing thousands
+//! of files allocates and frees many small nodes, and mimalloc does that faster
+//! than the system allocator. Rust's own allocations stay with the system
+//! allocator: a global mimalloc more than doubled the language server's peak
+//! memory on a 10,000-line file (37 MB against 17 MB) for no gain in speed.
 
 /// Routes tree-sitter's allocations to mimalloc. Call once at start-up, before
 /// any parser or tree exists (trees must be freed by the allocator that made

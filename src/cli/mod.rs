@@ -53,6 +53,12 @@ pub struct FilterArgs {
 pub fn run() -> i32 {
     let cli = Cli::parse();
     init_logging(&cli.log);
+    // Batch commands parse thousands of files: mimalloc makes tree-sitter's
+    // many small allocations cheaper. The language server keeps a few trees
+    // for a long time, where the system allocator's smaller footprint wins.
+    if !matches!(cli.command, Command::Lsp(_)) {
+        crate::allocator::install_for_tree_sitter();
+    }
     let result = match &cli.command {
         Command::Inventory(args) => inventory::run(args),
         Command::Generate(args) => generate::run(args),

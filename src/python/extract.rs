@@ -323,15 +323,25 @@ fn definition(
 /// Where the code of a node ends: tree-sitter puts comments that follow the
 /// last statement inside the block, Python does not count them.
 fn code_end(node: Node<'_>) -> (usize, usize) {
-    let mut current = node;
-    loop {
-        let mut cursor = current.walk();
-        let last = current.children(&mut cursor).filter(|c| c.kind() != "comment" && !c.is_missing()).last();
-        match last {
-            Some(child) => current = child,
-            None => return (current.end_byte(), current.end_position().row),
+    let comment = GRAMMAR.comment;
+    let mut cursor = node.walk();
+    // From the end backwards: the last child that is code, then its last, ...
+    while cursor.goto_last_child() {
+        loop {
+            let child = cursor.node();
+            if child.kind_id() != comment && !child.is_missing() {
+                break;
+            }
+            if !cursor.goto_previous_sibling() {
+                // Only comments here: the parent ends the code.
+                cursor.goto_parent();
+                let parent = cursor.node();
+                return (parent.end_byte(), parent.end_position().row);
+            }
         }
     }
+    let last = cursor.node();
+    (last.end_byte(), last.end_position().row)
 }
 
 fn body_layout(node: Node<'_>, body: Node<'_>) -> BodyLayout {
