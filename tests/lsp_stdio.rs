@@ -484,3 +484,58 @@ fn missing_docstring_diagnostics_can_be_turned_off_or_include_private_names() {
     assert_eq!(diagnostics[0]["severity"], 2);
     editor.shutdown();
 }
+
+#[test]
+fn typing_triple_quotes_under_a_definition_offers_the_docstring() {
+    let (mut editor, result) = Editor::start(resolving_client(&[]), Value::Null);
+    assert_eq!(result["capabilities"]["completionProvider"]["triggerCharacters"], json!(["\"", "'"]));
+    let text = "def move(point, dx: int = 0):\n    return point\n";
+    editor.open(URI, text);
+    // The user opens a line under the header and types `"""`; the editor has
+    // paired the quotes.
+    editor.change(URI, 2, json!([{"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}}, "text": "    \"\"\"\"\"\"\n"}]));
+    let typed = "def move(point, dx: int = 0):\n    \"\"\"\"\"\"\n    return point\n";
+    let completion = editor.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": URI}, "position": {"line": 1, "character": 7}, "context": {"triggerKind": 2, "triggerCharacter": "\""}}),
+    );
+    let items = completion.as_array().expect("a list of items");
+    assert_eq!(items.len(), 1);
+    let item = &items[0];
+    assert_eq!(item["label"], "\"\"\" docstring");
+    assert_eq!(item["detail"], "google docstring for `move`");
+    let edit = item["textEdit"].clone();
+    assert_eq!(
+        apply(typed, &[edit], true),
+        "def move(point, dx: int = 0):\n    \"\"\"TODO(docwright): Summarize.\n\n    Args:\n        point: TODO(docwright): Describe.\n        dx (int): TODO(docwright): Describe. Defaults to 0.\n\n    Returns:\n        TODO(docwright): Describe.\n    \"\"\"\n    return point\n"
+    );
+    editor.shutdown();
+}
+
+#[test]
+fn triple_quotes_elsewhere_offer_nothing_and_an_empty_body_is_fine() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
+    let text = "import os\nx = 'q'\ndef f():\n    '''";
+    editor.open(URI, text);
+    let complete = |editor: &mut Editor, line: u32, character: u32| {
+        editor.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": URI}, "position": {"line": line, "character": character}}),
+        )
+    };
+    // After code on the line: not a docstring position.
+    editor.open("file:///project/other.py", "x = \"\"\"");
+    let after_code = editor.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": "file:///project/other.py"}, "position": {"line": 0, "character": 7}}),
+    );
+    assert_eq!(after_code, Value::Null);
+    // The body of `f` is only the typed quotes (no closing ones).
+    let item = complete(&mut editor, 3, 7)[0].clone();
+    assert_eq!(item["label"], "''' docstring");
+    assert_eq!(
+        apply(text, &[item["textEdit"].clone()], true),
+        "import os\nx = 'q'\ndef f():\n    \"\"\"TODO(docwright): Summarize.\"\"\""
+    );
+    editor.shutdown();
+}

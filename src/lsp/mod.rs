@@ -1,6 +1,7 @@
 //! The language server front door: `docwright lsp` over stdio.
 
 mod actions;
+mod completion;
 mod convert;
 mod document;
 pub mod line_index;

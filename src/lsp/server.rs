@@ -15,6 +15,7 @@ use tower_lsp_server::ls_types as lsp;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, ActionData, ActionKind};
+use super::completion::docstring_completion;
 use super::convert;
 use super::document::Document;
 use super::line_index::PositionEncoding;
@@ -224,6 +225,10 @@ impl LanguageServer for Server {
                     resolve_provider: Some(true),
                     ..lsp::CodeActionOptions::default()
                 })),
+                completion_provider: Some(lsp::CompletionOptions {
+                    trigger_characters: Some(vec!["\"".to_string(), "'".to_string()]),
+                    ..lsp::CompletionOptions::default()
+                }),
                 execute_command_provider: Some(lsp::ExecuteCommandOptions {
                     commands: vec![APPLY_ACTION_COMMAND.to_string()],
                     ..lsp::ExecuteCommandOptions::default()
@@ -333,6 +338,31 @@ impl LanguageServer for Server {
             })
             .collect();
         Ok(Some(response))
+    }
+
+    async fn completion(&self, params: lsp::CompletionParams) -> Result<Option<lsp::CompletionResponse>> {
+        let position = params.text_document_position;
+        let Some((document, encoding, options)) = self.snapshot(&position.text_document.uri) else { return Ok(None) };
+        let offset = document.offset(convert::line_position(position.position), encoding);
+        let Some(found) = docstring_completion(&document, offset, &options) else { return Ok(None) };
+        let range = lsp::Range {
+            start: convert::lsp_position(document.position(found.range.start, encoding)),
+            end: convert::lsp_position(document.position(found.range.end, encoding)),
+        };
+        let quotes = document.text().get(found.range.start..found.range.start + 3).unwrap_or("\"\"\"").to_string();
+        let what = found.qualname.map_or_else(|| "the module".to_string(), |q| format!("`{q}`"));
+        let item = lsp::CompletionItem {
+            label: format!("{quotes} docstring"),
+            kind: Some(lsp::CompletionItemKind::SNIPPET),
+            detail: Some(format!("{} docstring for {what}", options.style)),
+            preselect: Some(true),
+            sort_text: Some("0".to_string()),
+            filter_text: Some(quotes),
+            insert_text_format: Some(lsp::InsertTextFormat::PLAIN_TEXT),
+            text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit { range, new_text: found.text })),
+            ..lsp::CompletionItem::default()
+        };
+        Ok(Some(lsp::CompletionResponse::Array(vec![item])))
     }
 
     async fn code_action_resolve(&self, mut action: lsp::CodeAction) -> Result<lsp::CodeAction> {
