@@ -66,9 +66,9 @@ pub fn docstring_completion(
     // The planned edit inserts whole lines (indentation, literal, line ending);
     // the completion needs only the literal, as the user's line has the rest.
     let literal_start = planned.edit.new_text.find(['"', '\'', 'r'])?;
-    let literal = planned.edit.new_text[literal_start..].trim_end_matches(['\r', '\n']);
-    let literal = literal.trim_end_matches(|c: char| c == ' ' || c == '\t');
-    let literal = literal.trim_end_matches(['\r', '\n']);
+    // The literal ends with its quotes, so whatever whitespace follows is the
+    // line's.
+    let literal = planned.edit.new_text[literal_start..].trim_end_matches(['\r', '\n', ' ', '\t']);
     Some(DocstringCompletion { range: opening..offset + closing, text: literal.to_string(), qualname })
 }
 
