@@ -4,5 +4,6 @@ pub mod allocator;
 pub mod cli;
 pub mod docstring;
 pub mod engine;
+pub mod files;
 pub mod lsp;
 pub mod python;

@@ -23,6 +23,11 @@ struct Editor {
 impl Editor {
     /// Starts the server and initializes it with `capabilities`.
     fn start(capabilities: Value, initialization_options: Value) -> (Editor, Value) {
+        Editor::start_with(capabilities, json!({"initializationOptions": initialization_options}))
+    }
+
+    /// Starts the server; `extra` adds fields to the `initialize` parameters.
+    fn start_with(capabilities: Value, extra: Value) -> (Editor, Value) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_docwright"))
             .args(["lsp", "--stdio"])
             .stdin(Stdio::piped())
@@ -58,10 +63,11 @@ impl Editor {
             }
         });
         let mut editor = Editor { child, stdin, incoming, stash: Vec::new(), next_id: 1 };
-        let result = editor.request(
-            "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": capabilities, "initializationOptions": initialization_options}),
-        );
+        let mut params = json!({"processId": null, "rootUri": null, "capabilities": capabilities});
+        for (key, value) in extra.as_object().cloned().unwrap_or_default() {
+            params[key] = value;
+        }
+        let result = editor.request("initialize", params);
         editor.notify("initialized", json!({}));
         (editor, result)
     }
@@ -537,5 +543,112 @@ fn triple_quotes_elsewhere_offer_nothing_and_an_empty_body_is_fine() {
         apply(text, &[item["textEdit"].clone()], true),
         "import os\nx = 'q'\ndef f():\n    \"\"\"TODO(docwright): Summarize.\"\"\""
     );
+    editor.shutdown();
+}
+
+/// Starts a server on a workspace folder, with progress support.
+fn workspace_editor(root: &std::path::Path) -> Editor {
+    let mut capabilities = resolving_client(&[]);
+    capabilities["window"] = json!({"workDoneProgress": true});
+    let uri = format!("file://{}", root.display());
+    Editor::start_with(capabilities, json!({"workspaceFolders": [{"uri": uri, "name": "root"}]})).0
+}
+
+fn file_uri(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// Answers the server's progress creation and returns the `$/progress`
+/// messages (kind, message) until the run ends, answering each
+/// `workspace/applyEdit` with `applied: true` after `on_edit` saw it.
+fn follow_batch(editor: &mut Editor, mut on_edit: impl FnMut(&mut Editor, &Value)) -> Vec<(String, String)> {
+    let create = editor.wait_for(|m| m["method"] == "window/workDoneProgress/create");
+    let id = create["id"].clone();
+    editor.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+    let mut progress = Vec::new();
+    loop {
+        let message = editor.wait_for(|m| m["method"] == "$/progress" || m["method"] == "workspace/applyEdit");
+        if message["method"] == "workspace/applyEdit" {
+            on_edit(editor, &message);
+            let id = message["id"].clone();
+            editor.send(json!({"jsonrpc": "2.0", "id": id, "result": {"applied": true}}));
+            continue;
+        }
+        let value = &message["params"]["value"];
+        let kind = value["kind"].as_str().unwrap().to_string();
+        progress.push((kind.clone(), value["message"].as_str().unwrap_or("").to_string()));
+        if kind == "end" {
+            return progress;
+        }
+    }
+}
+
+#[test]
+fn generate_workspace_reports_progress_and_applies_each_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("a.py"), "\"\"\"A.\"\"\"\n\n\ndef a():\n    pass\n").unwrap();
+    std::fs::write(root.join("b.py"), "\"\"\"B.\"\"\"\n").unwrap();
+    std::fs::write(root.join("broken.py"), "def (:\n").unwrap();
+    std::fs::write(root.join("open.py"), "\"\"\"Open.\"\"\"\n").unwrap();
+    let mut editor = workspace_editor(&root);
+    // open.py has unsaved changes in the editor: those are documented.
+    let open_uri = file_uri(&root.join("open.py"));
+    editor.open(&open_uri, "\"\"\"Open.\"\"\"\n\n\ndef unsaved():\n    pass\n");
+    let result =
+        editor.request("workspace/executeCommand", json!({"command": "docwright.generateWorkspace", "arguments": []}));
+    assert_eq!(result, Value::Null);
+    let mut edits = Vec::new();
+    let progress = follow_batch(&mut editor, |_, message| edits.push(message["params"]["edit"].clone()));
+    assert_eq!(
+        progress,
+        vec![
+            ("begin".to_string(), "0/4".to_string()),
+            ("report".to_string(), "1/4".to_string()),
+            ("report".to_string(), "2/4".to_string()),
+            ("report".to_string(), "3/4".to_string()),
+            ("report".to_string(), "4/4".to_string()),
+            ("end".to_string(), "2 docstrings written in 2 files, 1 file skipped (see the log)".to_string()),
+        ]
+    );
+    assert_eq!(edits.len(), 2);
+    let a_change = &edits[0]["documentChanges"][0];
+    assert_eq!(a_change["textDocument"]["uri"], file_uri(&root.join("a.py")));
+    assert!(a_change["textDocument"]["version"].is_null(), "a file on disk: no version");
+    let a_edits = a_change["edits"].as_array().unwrap().clone();
+    assert_eq!(
+        apply(&std::fs::read_to_string(root.join("a.py")).unwrap(), &a_edits, true),
+        "\"\"\"A.\"\"\"\n\n\ndef a():\n    \"\"\"TODO(docwright): Summarize.\"\"\"\n    pass\n"
+    );
+    let (version, open_edits) = document_edit(&edits[1], &open_uri);
+    assert_eq!(version, 1, "the open document's version");
+    assert_eq!(
+        apply("\"\"\"Open.\"\"\"\n\n\ndef unsaved():\n    pass\n", &open_edits, true),
+        "\"\"\"Open.\"\"\"\n\n\ndef unsaved():\n    \"\"\"TODO(docwright): Summarize.\"\"\"\n    pass\n"
+    );
+    editor.shutdown();
+}
+
+#[test]
+fn a_workspace_run_stops_when_the_editor_cancels_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    for name in ["a", "b", "c", "d"] {
+        std::fs::write(root.join(format!("{name}.py")), "def f():\n    pass\n").unwrap();
+    }
+    let mut editor = workspace_editor(&root);
+    editor.request("workspace/executeCommand", json!({"command": "docwright.generateWorkspace"}));
+    let mut first = true;
+    let progress = follow_batch(&mut editor, |editor, _| {
+        if first {
+            first = false;
+            editor.notify("window/workDoneProgress/cancel", json!({"token": "docwright/batch/1"}));
+            // Let the cancellation land before the edit is acknowledged.
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let end = progress.last().unwrap();
+    assert_eq!(end.0, "end");
+    assert_eq!(end.1, "2 docstrings written in 1 file; cancelled after 1/4 files");
     editor.shutdown();
 }

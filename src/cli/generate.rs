@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use super::files::{FileFilter, python_files, read_source};
 use super::write::write_atomically;
 use crate::docstring::Style;
 use crate::engine::{self, Action, EngineOptions, Mode, PlannedEdit, Selection};
+use crate::files::{FileFilter, python_files, read_source};
 use crate::python::{self, SourceFile, source_text};
 
 #[derive(clap::Args, Debug)]

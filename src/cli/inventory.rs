@@ -7,7 +7,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::files::{FileFilter, python_files, read_source};
+use crate::files::{FileFilter, python_files, read_source};
 use crate::python::{self, DocstringSpan, Module};
 
 #[derive(clap::Args, Debug)]

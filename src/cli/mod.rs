@@ -1,6 +1,5 @@
 //! The command-line front door: subcommands that call the engine.
 
-mod files;
 mod generate;
 mod inventory;
 mod write;

@@ -65,6 +65,18 @@ pub fn versioned_edit(uri: lsp::Uri, version: i32, edits: Vec<lsp::TextEdit>) ->
     }
 }
 
+/// A workspace edit for a file the editor does not have open: computed from
+/// the file on disk, so it carries no version.
+pub fn unversioned_edit(uri: lsp::Uri, edits: Vec<lsp::TextEdit>) -> lsp::WorkspaceEdit {
+    lsp::WorkspaceEdit {
+        document_changes: Some(lsp::DocumentChanges::Edits(vec![lsp::TextDocumentEdit {
+            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version: None },
+            edits: edits.into_iter().map(lsp::OneOf::Left).collect(),
+        }])),
+        ..lsp::WorkspaceEdit::default()
+    }
+}
+
 /// Findings as diagnostics, severities as configured.
 pub fn diagnostics(
     document: &Document,

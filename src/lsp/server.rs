@@ -6,6 +6,8 @@
 //! `Arc` snapshot of its document first and works on that.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use tower_lsp_server::ls_types as lsp;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, ActionData, ActionKind};
+use super::commands::{self, Batch, Job};
 use super::completion::docstring_completion;
 use super::convert;
 use super::document::Document;
@@ -44,6 +47,13 @@ struct State {
     resolves_edits: bool,
     options: EngineOptions,
     diagnostics: DiagnosticSettings,
+    /// Workspace folders, for `docwright.generateWorkspace`.
+    roots: Vec<PathBuf>,
+    /// The client shows work-done progress.
+    shows_progress: bool,
+    /// Batch runs under way, by progress token, with their cancel flags.
+    batches: HashMap<String, Arc<AtomicBool>>,
+    batch_count: u64,
 }
 
 /// What the diagnostics report.
@@ -77,6 +87,10 @@ impl Server {
             resolves_edits: false,
             options: EngineOptions { width: 88, ..EngineOptions::default() },
             diagnostics: DiagnosticSettings::default(),
+            roots: Vec::new(),
+            shows_progress: false,
+            batches: HashMap::new(),
+            batch_count: 0,
         };
         Server { client, state: Arc::new(Mutex::new(state)) }
     }
@@ -88,6 +102,41 @@ impl Server {
     fn snapshot(&self, uri: &lsp::Uri) -> Option<(Arc<Document>, PositionEncoding, EngineOptions)> {
         let state = self.state();
         state.documents.get(uri).map(|d| (Arc::clone(d), state.encoding, state.options.clone()))
+    }
+
+    /// `window/workDoneProgress/cancel`: stops the batch run with that token.
+    pub async fn cancel_progress(&self, params: lsp::WorkDoneProgressCancelParams) {
+        if let lsp::ProgressToken::String(token) = params.token
+            && let Some(cancelled) = self.state().batches.get(&token)
+        {
+            cancelled.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Starts a batch run of `jobs` in the background.
+    fn start_batch(&self, title: &'static str, jobs: impl FnOnce(&State) -> Vec<Job>) {
+        let (batch, jobs) = {
+            let mut state = self.state();
+            state.batch_count += 1;
+            let token = format!("docwright/batch/{}", state.batch_count);
+            let cancelled = Arc::new(AtomicBool::new(false));
+            state.batches.insert(token.clone(), Arc::clone(&cancelled));
+            let batch = Batch {
+                client: self.client.clone(),
+                token,
+                cancelled,
+                encoding: state.encoding,
+                options: state.options.clone(),
+                progress: state.shows_progress,
+            };
+            (batch, jobs(&state))
+        };
+        let state = Arc::clone(&self.state);
+        tokio::spawn(async move {
+            let token = batch.token.clone();
+            commands::run(batch, title, jobs).await;
+            lock(&state).batches.remove(&token);
+        });
     }
 
     /// Publishes diagnostics for `uri` once typing pauses, if `version` is
@@ -194,9 +243,17 @@ impl LanguageServer for Server {
             c.data_support == Some(true)
                 && c.resolve_support.as_ref().is_some_and(|r| r.properties.iter().any(|p| p == "edit"))
         });
+        let shows_progress = params.capabilities.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false);
+        #[allow(deprecated)] // root_uri: older clients send only that
+        let roots: Vec<PathBuf> = match &params.workspace_folders {
+            Some(folders) => folders.iter().filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned())).collect(),
+            None => params.root_uri.iter().filter_map(|u| u.to_file_path().map(|p| p.into_owned())).collect(),
+        };
         let problems = {
             let mut state = self.state();
             state.encoding = encoding;
+            state.shows_progress = shows_progress;
+            state.roots = roots;
             state.resolves_edits = resolves_edits;
             let (mut options, mut diagnostics) = (state.options.clone(), state.diagnostics);
             let problems = read_options(params.initialization_options.as_ref(), &mut options, &mut diagnostics);
@@ -230,7 +287,11 @@ impl LanguageServer for Server {
                     ..lsp::CompletionOptions::default()
                 }),
                 execute_command_provider: Some(lsp::ExecuteCommandOptions {
-                    commands: vec![APPLY_ACTION_COMMAND.to_string()],
+                    commands: vec![
+                        APPLY_ACTION_COMMAND.to_string(),
+                        commands::GENERATE_FILE.to_string(),
+                        commands::GENERATE_WORKSPACE.to_string(),
+                    ],
                     ..lsp::ExecuteCommandOptions::default()
                 }),
                 ..lsp::ServerCapabilities::default()
@@ -376,8 +437,25 @@ impl LanguageServer for Server {
     }
 
     async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> Result<Option<Value>> {
-        if params.command != APPLY_ACTION_COMMAND {
-            return Err(invalid_params(format!("unknown command `{}`", params.command)));
+        match params.command.as_str() {
+            commands::GENERATE_WORKSPACE => {
+                self.start_batch("Documenting the workspace", |state| {
+                    commands::workspace_jobs(&state.roots, &state.documents)
+                });
+                return Ok(None);
+            }
+            commands::GENERATE_FILE => {
+                let uri: lsp::Uri =
+                    params.arguments.first().and_then(Value::as_str).and_then(|u| u.parse().ok()).ok_or_else(|| {
+                        invalid_params(format!("{} takes the document's URI", commands::GENERATE_FILE))
+                    })?;
+                let document = self.snapshot(&uri).map(|(d, _, _)| d);
+                let document = document.ok_or_else(|| invalid_params(format!("{} is not open", uri.as_str())))?;
+                self.start_batch("Documenting the file", move |_| vec![Job::Open { uri, document }]);
+                return Ok(None);
+            }
+            APPLY_ACTION_COMMAND => {}
+            other => return Err(invalid_params(format!("unknown command `{other}`"))),
         }
         let data: ActionData = params
             .arguments

@@ -1,4 +1,5 @@
-//! Finding the Python files a command works on, and reading them.
+//! Finding the Python files a command works on, and reading them: shared by
+//! the CLI and the language server's workspace command.
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};

@@ -1,0 +1,172 @@
+//! The batch commands: `docwright.generateFile` and
+//! `docwright.generateWorkspace`. They answer at once and work in the
+//! background: work-done progress ("37/240"), cancellable from the editor,
+//! each file's edit applied as soon as it is ready.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types as lsp;
+
+use super::convert;
+use super::document::Document;
+use super::line_index::PositionEncoding;
+use crate::engine::{self, EngineOptions, Mode};
+use crate::files::{FileFilter, python_files, read_source};
+
+pub const GENERATE_FILE: &str = "docwright.generateFile";
+pub const GENERATE_WORKSPACE: &str = "docwright.generateWorkspace";
+
+/// How long to wait for the editor to answer one of our requests.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One file to document: open in the editor (its current version), or only on
+/// disk.
+pub enum Job {
+    Open { uri: lsp::Uri, document: Arc<Document> },
+    OnDisk { path: PathBuf },
+}
+
+/// What a batch run needs from the server, captured when it starts.
+pub struct Batch {
+    pub client: Client,
+    pub token: String,
+    pub cancelled: Arc<AtomicBool>,
+    pub encoding: PositionEncoding,
+    pub options: EngineOptions,
+    pub progress: bool,
+}
+
+/// The `.py` files under `roots`, with the open documents' current versions in
+/// place of what is on disk.
+pub fn workspace_jobs(roots: &[PathBuf], open: &HashMap<lsp::Uri, Arc<Document>>) -> Vec<Job> {
+    let files = python_files(roots, &FileFilter::default()).unwrap_or_default();
+    let open_paths: HashMap<PathBuf, (&lsp::Uri, &Arc<Document>)> =
+        open.iter().filter_map(|(uri, document)| Some((uri.to_file_path()?.into_owned(), (uri, document)))).collect();
+    files
+        .into_iter()
+        .map(|path| {
+            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            match open_paths.get(&path).or_else(|| open_paths.get(&canonical)) {
+                Some((uri, document)) => Job::Open { uri: (*uri).clone(), document: Arc::clone(document) },
+                None => Job::OnDisk { path },
+            }
+        })
+        .collect()
+}
+
+/// Documents every job in turn, applying each file's edit as it is ready.
+pub async fn run(batch: Batch, title: &str, jobs: Vec<Job>) {
+    let total = jobs.len();
+    let progress = if batch.progress {
+        let token = lsp::ProgressToken::String(batch.token.clone());
+        let created = tokio::time::timeout(CLIENT_TIMEOUT, batch.client.create_work_done_progress(token.clone())).await;
+        match created {
+            Ok(Ok(())) => Some(
+                batch
+                    .client
+                    .progress(token, title)
+                    .with_percentage(0)
+                    .with_cancel_button()
+                    .with_message(format!("0/{total}"))
+                    .begin()
+                    .await,
+            ),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let (mut files, mut docstrings, mut skipped) = (0, 0, 0);
+    let mut done = 0;
+    for job in jobs {
+        if batch.cancelled.load(Ordering::Relaxed) {
+            break;
+        }
+        match edit_for(&job, &batch).await {
+            Ok(Some((edit, count))) => {
+                let applied = tokio::time::timeout(CLIENT_TIMEOUT, batch.client.apply_edit(edit)).await;
+                match applied {
+                    Ok(Ok(response)) if response.applied => {
+                        files += 1;
+                        docstrings += count;
+                    }
+                    _ => skipped += 1,
+                }
+            }
+            Ok(None) => {}
+            Err(reason) => {
+                skipped += 1;
+                tracing::warn!("{reason}");
+            }
+        }
+        done += 1;
+        if let Some(progress) = &progress {
+            let percentage = u32::try_from(done * 100 / total.max(1)).unwrap_or(100);
+            progress.report_with_message(format!("{done}/{total}"), percentage, None).await;
+        }
+    }
+    let mut summary = format!("{} written in {}", count(docstrings, "docstring"), count(files, "file"));
+    if skipped > 0 {
+        summary.push_str(&format!(", {} skipped (see the log)", count(skipped, "file")));
+    }
+    if done < total {
+        summary.push_str(&format!("; cancelled after {done}/{total} files"));
+    }
+    match progress {
+        Some(progress) => progress.finish_with_message(summary).await,
+        None => batch.client.show_message(lsp::MessageType::INFO, format!("docwright: {summary}")).await,
+    }
+}
+
+/// The workspace edit for one job and how many docstrings it writes.
+async fn edit_for(job: &Job, batch: &Batch) -> Result<Option<(lsp::WorkspaceEdit, usize)>, String> {
+    let mut options = batch.options.clone();
+    options.mode = Mode::Missing;
+    match job {
+        Job::Open { uri, document } => {
+            let module = document.file.module();
+            if module.has_syntax_errors {
+                return Err(format!("{} has syntax errors; skipped", uri.as_str()));
+            }
+            let planned = engine::offline_edits(document.text(), module, &options).map_err(|e| e.to_string())?;
+            if planned.is_empty() {
+                return Ok(None);
+            }
+            let edits: Vec<_> = planned.iter().map(|p| p.edit.clone()).collect();
+            let edits = convert::text_edits(document, &edits, batch.encoding);
+            Ok(Some((convert::versioned_edit(uri.clone(), document.version, edits), planned.len())))
+        }
+        Job::OnDisk { path } => {
+            let path = path.clone();
+            let encoding = batch.encoding;
+            // Reading and parsing a file: off the async threads.
+            tokio::task::spawn_blocking(move || {
+                let (_, source) = read_source(&path).map_err(|e| format!("{e:#}"))?;
+                let document = Document::new(source.text, 0).map_err(|e| format!("{}: {e}", path.display()))?;
+                let module = document.file.module();
+                if module.has_syntax_errors {
+                    return Err(format!("{} has syntax errors; skipped", path.display()));
+                }
+                let planned = engine::offline_edits(document.text(), module, &options).map_err(|e| e.to_string())?;
+                if planned.is_empty() {
+                    return Ok(None);
+                }
+                let uri = lsp::Uri::from_file_path(&path).ok_or_else(|| format!("{} has no URI", path.display()))?;
+                let edits: Vec<_> = planned.iter().map(|p| p.edit.clone()).collect();
+                let edits = convert::text_edits(&document, &edits, encoding);
+                Ok(Some((convert::unversioned_edit(uri, edits), planned.len())))
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        }
+    }
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
