@@ -2,6 +2,7 @@
 
 pub mod allocator;
 pub mod cli;
+pub mod config;
 pub mod docstring;
 pub mod engine;
 pub mod files;

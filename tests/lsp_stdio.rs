@@ -652,3 +652,61 @@ fn a_workspace_run_stops_when_the_editor_cancels_it() {
     assert_eq!(end.1, "2 docstrings written in 1 file; cancelled after 1/4 files");
     editor.shutdown();
 }
+
+#[test]
+fn settings_come_from_pyproject_then_the_editor_and_follow_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"demo\"\n\n[tool.docwright]\nstyle = \"numpy\"\n")
+        .unwrap();
+    let mut capabilities = resolving_client(&[]);
+    capabilities["workspace"]["configuration"] = json!(true);
+    capabilities["workspace"]["didChangeWatchedFiles"] = json!({"dynamicRegistration": true});
+    let uri = format!("file://{}", root.display());
+    let (mut editor, _) = Editor::start_with(capabilities, json!({"workspaceFolders": [{"uri": uri, "name": "root"}]}));
+    // The server watches pyproject.toml and asks for the `docwright` section.
+    let registration = editor.wait_for(|m| m["method"] == "client/registerCapability");
+    assert_eq!(
+        registration["params"]["registrations"][0]["registerOptions"]["watchers"][0]["globPattern"],
+        "**/pyproject.toml"
+    );
+    editor.send(json!({"jsonrpc": "2.0", "id": registration["id"], "result": null}));
+    let pull = editor.wait_for(|m| m["method"] == "workspace/configuration");
+    assert_eq!(pull["params"]["items"][0]["section"], "docwright");
+    // The editor's settings: no style (pyproject's numpy stays), a bad width.
+    editor.send(json!({"jsonrpc": "2.0", "id": pull["id"], "result": [{"width": 7}]}));
+    let warning = editor.wait_for(|m| m["method"] == "window/showMessage");
+    assert_eq!(
+        warning["params"]["message"],
+        "docwright: workspace configuration: docwright.width: expected a whole number from 20 to 1000, got 7"
+    );
+    let file = format!("{uri}/m.py");
+    editor.open(&file, "def f(a: int) -> int:\n    return a\n");
+    let resolve = |editor: &mut Editor| {
+        let action = editor.action(&file, 0, 0, "Generate docstring for `f`");
+        let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], &file);
+        apply("def f(a: int) -> int:\n    return a\n", &edits, true)
+    };
+    assert!(
+        resolve(&mut editor).contains("    Parameters\n    ----------\n    a : int\n"),
+        "numpy from pyproject.toml"
+    );
+    // The editor pushes new settings: they win over pyproject.toml.
+    editor.notify("workspace/didChangeConfiguration", json!({"settings": {"docwright": {"style": "sphinx"}}}));
+    editor.diagnostics(&file);
+    assert!(resolve(&mut editor).contains("    :param a: TODO(docwright): Describe.\n"), "sphinx from the editor");
+    // pyproject.toml changes on disk: its new keys apply, the editor's still win.
+    std::fs::write(root.join("pyproject.toml"), "[tool.docwright]\nstyle = \"numpy\"\nmissing-docstrings = \"off\"\n")
+        .unwrap();
+    editor.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": format!("{uri}/pyproject.toml"), "type": 2}]}),
+    );
+    // Earlier publications may still be queued; the refreshed one is empty.
+    editor.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["diagnostics"].as_array().is_some_and(Vec::is_empty)
+    });
+    assert!(resolve(&mut editor).contains(":param a:"), "the editor's style still wins");
+    editor.shutdown();
+}

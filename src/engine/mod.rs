@@ -73,7 +73,7 @@ pub enum Mode {
     All,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EngineOptions {
     pub style: Style,
     /// Maximum line length, indentation included.

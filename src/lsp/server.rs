@@ -22,7 +22,7 @@ use super::completion::docstring_completion;
 use super::convert;
 use super::document::Document;
 use super::line_index::PositionEncoding;
-use crate::docstring::Style;
+use crate::config::{self, Settings, Severity};
 use crate::engine::EngineOptions;
 use crate::engine::findings::findings;
 
@@ -45,10 +45,15 @@ struct State {
     encoding: PositionEncoding,
     /// The client resolves code actions lazily (`codeAction/resolve` with `edit`).
     resolves_edits: bool,
-    options: EngineOptions,
-    diagnostics: DiagnosticSettings,
-    /// Workspace folders, for `docwright.generateWorkspace`.
+    /// The settings in force, resolved from `layers`.
+    settings: Settings,
+    layers: Layers,
+    /// Workspace folders, for `docwright.generateWorkspace` and pyproject.toml.
     roots: Vec<PathBuf>,
+    /// The client answers `workspace/configuration`.
+    pulls_configuration: bool,
+    /// The client watches files for us (dynamic registration).
+    watches_files: bool,
     /// The client shows work-done progress.
     shows_progress: bool,
     /// Batch runs under way, by progress token, with their cancel flags.
@@ -85,9 +90,11 @@ impl Server {
             documents: HashMap::new(),
             encoding: PositionEncoding::default(),
             resolves_edits: false,
-            options: EngineOptions { width: 88, ..EngineOptions::default() },
-            diagnostics: DiagnosticSettings::default(),
+            settings: Settings::default(),
+            layers: Layers::default(),
             roots: Vec::new(),
+            pulls_configuration: false,
+            watches_files: false,
             shows_progress: false,
             batches: HashMap::new(),
             batch_count: 0,
@@ -101,7 +108,30 @@ impl Server {
 
     fn snapshot(&self, uri: &lsp::Uri) -> Option<(Arc<Document>, PositionEncoding, EngineOptions)> {
         let state = self.state();
-        state.documents.get(uri).map(|d| (Arc::clone(d), state.encoding, state.options.clone()))
+        state.documents.get(uri).map(|d| (Arc::clone(d), state.encoding, state.settings.engine.clone()))
+    }
+
+    /// Asks the client for the `docwright` section of its settings, in the
+    /// background, and applies it.
+    fn pull_configuration(&self) {
+        let client = self.client.clone();
+        let server = ServerHandle { client: self.client.clone(), state: Arc::clone(&self.state) };
+        tokio::spawn(async move {
+            let item = lsp::ConfigurationItem { scope_uri: None, section: Some("docwright".to_string()) };
+            let answer = tokio::time::timeout(CLIENT_REQUEST_TIMEOUT, client.configuration(vec![item])).await;
+            let Ok(Ok(mut values)) = answer else { return };
+            let value = values.pop().filter(|v| !v.is_null());
+            let problems = {
+                let mut state = lock(&server.state);
+                state.layers.workspace_configuration = value;
+                state.resolve_settings()
+            };
+            server.settings_changed(problems).await;
+        });
+    }
+
+    async fn settings_changed(&self, problems: Vec<String>) {
+        ServerHandle { client: self.client.clone(), state: Arc::clone(&self.state) }.settings_changed(problems).await;
     }
 
     /// `window/workDoneProgress/cancel`: stops the batch run with that token.
@@ -126,7 +156,7 @@ impl Server {
                 token,
                 cancelled,
                 encoding: state.encoding,
-                options: state.options.clone(),
+                options: state.settings.engine.clone(),
                 progress: state.shows_progress,
             };
             (batch, jobs(&state))
@@ -139,34 +169,40 @@ impl Server {
         });
     }
 
-    /// Publishes diagnostics for `uri` once typing pauses, if `version` is
-    /// still the current one by then (a newer change schedules its own).
     fn schedule_diagnostics(&self, uri: lsp::Uri, version: i32) {
-        let state = Arc::clone(&self.state);
-        let client = self.client.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(DIAGNOSTICS_DELAY).await;
-            let current = |state: &Mutex<State>| {
-                let state = lock(state);
-                let document = state.documents.get(&uri).filter(|d| d.version == version).map(Arc::clone);
-                document.map(|d| (d, state.encoding, state.options.selection, state.diagnostics))
-            };
-            let Some((document, encoding, selection, settings)) = current(&state) else { return };
-            // Building the source model takes milliseconds on a large file:
-            // off the async threads. It is kept in the shared document, so
-            // code actions on this version find it ready.
-            let computed = tokio::task::spawn_blocking(move || {
-                let found = findings(document.text(), document.file.module(), &selection, settings.missing.is_some());
-                convert::diagnostics(&document, &found, encoding, &settings)
-            })
-            .await;
-            let Ok(diagnostics) = computed else { return };
-            if current(&state).is_some() {
-                client.publish_diagnostics(uri, diagnostics, Some(version)).await;
-            }
-        });
+        schedule_diagnostics(&self.client, &self.state, uri, version);
     }
+}
 
+/// Publishes diagnostics for `uri` once typing pauses, if `version` is still
+/// the current one by then (a newer change schedules its own).
+fn schedule_diagnostics(client: &Client, state: &Arc<Mutex<State>>, uri: lsp::Uri, version: i32) {
+    let state = Arc::clone(state);
+    let client = client.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(DIAGNOSTICS_DELAY).await;
+        let current = |state: &Mutex<State>| {
+            let state = lock(state);
+            let document = state.documents.get(&uri).filter(|d| d.version == version).map(Arc::clone);
+            document.map(|d| (d, state.encoding, state.settings.engine.selection, diagnostic_settings(&state.settings)))
+        };
+        let Some((document, encoding, selection, settings)) = current(&state) else { return };
+        // Building the source model takes milliseconds on a large file:
+        // off the async threads. It is kept in the shared document, so
+        // code actions on this version find it ready.
+        let computed = tokio::task::spawn_blocking(move || {
+            let found = findings(document.text(), document.file.module(), &selection, settings.missing.is_some());
+            convert::diagnostics(&document, &found, encoding, &settings)
+        })
+        .await;
+        let Ok(diagnostics) = computed else { return };
+        if current(&state).is_some() {
+            client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+        }
+    });
+}
+
+impl Server {
     /// The edit an action makes on the current version of its document.
     fn workspace_edit(&self, data: &ActionData) -> Result<lsp::WorkspaceEdit> {
         let uri: lsp::Uri =
@@ -187,52 +223,82 @@ fn request_failed(message: String) -> Error {
     Error { code: ErrorCode::ServerError(-32803), message: message.into(), data: None }
 }
 
-/// Settings given as `initializationOptions`, for example
-/// `{"style": "numpy", "width": 79, "missingDocstrings": "warning", "private": true}`.
-/// Each bad value is reported and leaves its setting as it was.
-fn read_options(
-    value: Option<&Value>,
-    options: &mut EngineOptions,
-    diagnostics: &mut DiagnosticSettings,
-) -> Vec<String> {
-    let mut problems = Vec::new();
-    let Some(value) = value else { return problems };
-    if let Some(severity) = value.get("missingDocstrings") {
-        let parsed = match severity.as_str() {
-            Some("off") => Some(None),
-            Some("hint") => Some(Some(lsp::DiagnosticSeverity::HINT)),
-            Some("information") => Some(Some(lsp::DiagnosticSeverity::INFORMATION)),
-            Some("warning") => Some(Some(lsp::DiagnosticSeverity::WARNING)),
-            Some("error") => Some(Some(lsp::DiagnosticSeverity::ERROR)),
-            _ => None,
+/// What a background task needs of the server.
+struct ServerHandle {
+    client: Client,
+    state: Arc<Mutex<State>>,
+}
+
+impl ServerHandle {
+    /// Reports what was wrong with new settings (the server keeps the good
+    /// ones) and refreshes the diagnostics of open documents.
+    async fn settings_changed(&self, problems: Vec<String>) {
+        for problem in problems {
+            tracing::warn!("{problem}");
+            self.client.show_message(lsp::MessageType::WARNING, format!("docwright: {problem}")).await;
+        }
+        let open: Vec<(lsp::Uri, i32)> =
+            lock(&self.state).documents.iter().map(|(uri, d)| (uri.clone(), d.version)).collect();
+        for (uri, version) in open {
+            schedule_diagnostics(&self.client, &self.state, uri, version);
+        }
+    }
+}
+
+/// Where settings come from, lowest first.
+#[derive(Default)]
+struct Layers {
+    pyproject: Option<Value>,
+    initialization_options: Option<Value>,
+    workspace_configuration: Option<Value>,
+}
+
+impl State {
+    /// Resolves the settings from the layers; returns what was wrong.
+    fn resolve_settings(&mut self) -> Vec<String> {
+        let mut settings = Settings::default();
+        let mut problems = Vec::new();
+        let layers = [
+            ("pyproject.toml [tool.docwright]", &self.layers.pyproject),
+            ("initializationOptions", &self.layers.initialization_options),
+            ("workspace configuration", &self.layers.workspace_configuration),
+        ];
+        for (source, layer) in layers {
+            if let Some(value) = layer {
+                problems.extend(settings.apply(value, source));
+            }
+        }
+        self.settings = settings;
+        problems
+    }
+
+    /// Reads `[tool.docwright]` from the first workspace folder's pyproject.toml.
+    fn load_pyproject(&mut self) -> Vec<String> {
+        let Some(path) = self.roots.first().map(|root| root.join("pyproject.toml")) else { return Vec::new() };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            self.layers.pyproject = None;
+            return Vec::new();
         };
-        match parsed {
-            Some(missing) => diagnostics.missing = missing,
-            None => problems.push(format!(
-                "docwright.missingDocstrings: expected one of off, hint, information, warning, error (got {severity})"
-            )),
+        match config::from_pyproject(&text) {
+            Ok(table) => {
+                self.layers.pyproject = table;
+                Vec::new()
+            }
+            // Keep the last good table.
+            Err(error) => vec![format!("{} is not valid TOML: {error}", path.display())],
         }
     }
-    if let Some(private) = value.get("private") {
-        match private.as_bool() {
-            Some(private) => options.selection.private = private,
-            None => problems.push(format!("docwright.private: expected true or false (got {private})")),
-        }
-    }
-    if let Some(style) = value.get("style") {
-        match style.as_str().map(str::parse::<Style>) {
-            Some(Ok(style)) => options.style = style,
-            Some(Err(message)) => problems.push(format!("docwright.style: {message}")),
-            None => problems.push("docwright.style: expected a string".to_string()),
-        }
-    }
-    if let Some(width) = value.get("width") {
-        match width.as_u64().filter(|w| (20..=1000).contains(w)) {
-            Some(width) => options.width = width as usize,
-            None => problems.push("docwright.width: expected a whole number from 20 to 1000".to_string()),
-        }
-    }
-    problems
+}
+
+fn diagnostic_settings(settings: &Settings) -> DiagnosticSettings {
+    let missing = match settings.missing_docstrings {
+        Severity::Off => None,
+        Severity::Hint => Some(lsp::DiagnosticSeverity::HINT),
+        Severity::Information => Some(lsp::DiagnosticSeverity::INFORMATION),
+        Severity::Warning => Some(lsp::DiagnosticSeverity::WARNING),
+        Severity::Error => Some(lsp::DiagnosticSeverity::ERROR),
+    };
+    DiagnosticSettings { missing, stale: lsp::DiagnosticSeverity::WARNING }
 }
 
 impl LanguageServer for Server {
@@ -253,12 +319,17 @@ impl LanguageServer for Server {
             let mut state = self.state();
             state.encoding = encoding;
             state.shows_progress = shows_progress;
+            let workspace = params.capabilities.workspace.as_ref();
+            state.pulls_configuration = workspace.and_then(|w| w.configuration).unwrap_or(false);
+            state.watches_files = workspace
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|w| w.dynamic_registration)
+                .unwrap_or(false);
             state.roots = roots;
             state.resolves_edits = resolves_edits;
-            let (mut options, mut diagnostics) = (state.options.clone(), state.diagnostics);
-            let problems = read_options(params.initialization_options.as_ref(), &mut options, &mut diagnostics);
-            state.options = options;
-            state.diagnostics = diagnostics;
+            state.layers.initialization_options = params.initialization_options.clone();
+            let mut problems = state.load_pyproject();
+            problems.extend(state.resolve_settings());
             problems
         };
         for problem in problems {
@@ -302,6 +373,62 @@ impl LanguageServer for Server {
             }),
             offset_encoding: None,
         })
+    }
+
+    async fn initialized(&self, _: lsp::InitializedParams) {
+        let (pulls, watches) = {
+            let state = self.state();
+            (state.pulls_configuration, state.watches_files)
+        };
+        if watches {
+            let options = lsp::DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![lsp::FileSystemWatcher {
+                    glob_pattern: lsp::GlobPattern::String("**/pyproject.toml".to_string()),
+                    kind: None,
+                }],
+            };
+            let registration = lsp::Registration {
+                id: "docwright-pyproject".to_string(),
+                method: "workspace/didChangeWatchedFiles".to_string(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let _ =
+                    tokio::time::timeout(CLIENT_REQUEST_TIMEOUT, client.register_capability(vec![registration])).await;
+            });
+        }
+        if pulls {
+            self.pull_configuration();
+        }
+    }
+
+    async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
+        // Some clients push the settings, others only say they changed.
+        match params.settings.get("docwright").cloned() {
+            Some(settings) => {
+                let problems = {
+                    let mut state = self.state();
+                    state.layers.workspace_configuration = Some(settings);
+                    state.resolve_settings()
+                };
+                self.settings_changed(problems).await;
+            }
+            None => self.pull_configuration(),
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: lsp::DidChangeWatchedFilesParams) {
+        if !params.changes.iter().any(|c| c.uri.as_str().ends_with("pyproject.toml")) {
+            return;
+        }
+        let problems = {
+            let mut state = self.state();
+            let mut problems = state.load_pyproject();
+            problems.extend(state.resolve_settings());
+            problems
+        };
+        self.settings_changed(problems).await;
     }
 
     async fn shutdown(&self) -> Result<()> {
