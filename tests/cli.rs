@@ -1096,3 +1096,19 @@ fn logs_go_to_stderr_only() {
     assert!(!run.stderr.contains('\u{1b}'), "no colour codes when stderr is not a terminal: {:?}", run.stderr);
     assert!(run.stdout.starts_with("--- a/m.py\n+++ b/m.py\n"), "{}", run.stdout);
 }
+
+#[test]
+fn logs_can_go_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    put(dir.path(), "m.py", ADD);
+    let log = dir.path().join("docwright.log");
+    let log_arg = log.display().to_string();
+    let run = docwright(dir.path(), &["--log", "debug", "--log-file", &log_arg, "generate", "--offline", "m.py"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("DEBUG"), "{}", run.stderr);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("DEBUG") && logged.contains("path=m.py"), "{logged}");
+    let bad = docwright(dir.path(), &["--log-file", "/nonexistent/dir/x.log", "generate", "--offline", "m.py"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.starts_with("docwright: cannot open the log file /nonexistent/dir/x.log"), "{}", bad.stderr);
+}

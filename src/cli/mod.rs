@@ -7,8 +7,6 @@ mod write;
 use clap::{Parser, Subcommand};
 
 /// docwright writes and maintains Python docstrings.
-// `about` is this comment, not the package description: that one also names
-// the language server, which this binary does not have yet.
 #[derive(Parser, Debug)]
 #[command(name = "docwright", version)]
 pub struct Cli {
@@ -18,6 +16,9 @@ pub struct Cli {
     // Listed last in every command's help, after the command's own options.
     #[arg(long, global = true, env = "DOCWRIGHT_LOG", default_value = "warn", display_order = 1000)]
     log: String,
+    /// Write logs to this file (appended) instead of stderr.
+    #[arg(long, global = true, value_name = "PATH", display_order = 1001)]
+    log_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -51,7 +52,10 @@ pub struct FilterArgs {
 /// Runs the CLI and returns the process exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
-    init_logging(&cli.log);
+    if let Err(error) = init_logging(&cli.log, cli.log_file.as_deref()) {
+        eprintln!("docwright: {error:#}");
+        return 2;
+    }
     // Batch commands parse thousands of files: mimalloc makes tree-sitter's
     // many small allocations cheaper. The language server keeps a few trees
     // for a long time, where the system allocator's smaller footprint wins.
@@ -84,15 +88,32 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-fn init_logging(filter: &str) {
+fn init_logging(filter: &str, file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::IsTerminal;
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    // Logs go to stderr only (stdout carries diffs and JSON), coloured only
-    // for a terminal.
-    use std::io::IsTerminal;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+    // Never stdout: it carries diffs, JSON, and the language server's protocol.
+    match file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot open the log file {}", path.display()))?;
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::sync::Mutex::new(file))
+                .with_ansi(false)
+                .try_init();
+        }
+        None => {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .try_init();
+        }
+    }
+    Ok(())
 }
