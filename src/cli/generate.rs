@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::write::write_atomically;
 use crate::docstring::Style;
-use crate::engine::{self, Action, EngineOptions, Mode, PlannedEdit, Selection};
+use crate::engine::{self, Action, EngineOptions, Mode, PlannedEdit, Selection, Templates};
 use crate::files::{FileFilter, python_files, read_source};
 use crate::python::{self, SourceFile, source_text};
 
@@ -174,7 +174,7 @@ fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outc
         bail!("{}: has syntax errors{near}; fix them first", path.display());
     }
     let planned =
-        engine::offline_edits(file.text(), file.module(), options).with_context(|| path.display().to_string())?;
+        engine::edits(file.text(), file.module(), options, &Templates).with_context(|| path.display().to_string())?;
     if planned.is_empty() {
         return Ok(Outcome::Unchanged);
     }

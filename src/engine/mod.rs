@@ -107,8 +107,61 @@ pub enum Action {
     Regenerated,
 }
 
-/// The offline (template) edits for one module, in document order.
-pub fn offline_edits(source: &str, module: &Module, options: &EngineOptions) -> Result<Vec<PlannedEdit>, InsertError> {
+/// Writes a fresh docstring for one target. The offline templates implement
+/// it today; a language model client implements the same trait, so both front
+/// doors work the same with either.
+pub trait DocstringWriter: Send + Sync {
+    fn write(&self, request: &WriteRequest<'_>) -> Result<Docstring, WriteError>;
+}
+
+/// What a writer is asked for.
+pub struct WriteRequest<'a> {
+    pub source: &'a str,
+    pub module: &'a Module,
+    pub target: Target,
+    pub options: &'a EngineOptions,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct WriteError(pub String);
+
+/// Skeletons from the signature and body facts, with placeholders: no model.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Templates;
+
+impl DocstringWriter for Templates {
+    fn write(&self, request: &WriteRequest<'_>) -> Result<Docstring, WriteError> {
+        match request.target {
+            Target::Module => Ok(offline::generate_module(request.module)),
+            Target::Definition(index) => {
+                let definition = request
+                    .module
+                    .definitions
+                    .get(index)
+                    .ok_or_else(|| WriteError(format!("there is no definition number {index}")))?;
+                Ok(offline::generate_with(definition, &request.options.generate_options()))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Insert(#[from] InsertError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// The edits for one module, in document order: every target the selection
+/// wants, in `options.mode`.
+pub fn edits(
+    source: &str,
+    module: &Module,
+    options: &EngineOptions,
+    writer: &dyn DocstringWriter,
+) -> Result<Vec<PlannedEdit>, EngineError> {
     let mut targets = Vec::new();
     if options.selection.module {
         targets.push(Target::Module);
@@ -117,37 +170,37 @@ pub fn offline_edits(source: &str, module: &Module, options: &EngineOptions) -> 
         .extend((0..module.definitions.len()).filter(|&i| options.selection.wants(module, i)).map(Target::Definition));
     let mut planned = Vec::new();
     for target in targets {
-        planned.extend(offline_edit(source, module, target, options)?);
+        planned.extend(edit(source, module, target, options, writer)?);
     }
     Ok(planned)
 }
 
-/// The offline (template) edit for one target in `options.mode`, whatever the
-/// selection says (the caller chose the target), or `None` when the mode
-/// leaves it as it is.
-pub fn offline_edit(
+/// The edit for one target in `options.mode`, whatever the selection says
+/// (the caller chose the target), or `None` when the mode leaves it as it is.
+pub fn edit(
     source: &str,
     module: &Module,
     target: Target,
     options: &EngineOptions,
-) -> Result<Option<PlannedEdit>, InsertError> {
+    writer: &dyn DocstringWriter,
+) -> Result<Option<PlannedEdit>, EngineError> {
+    let request = WriteRequest { source, module, target, options };
     let decided = match target {
         Target::Module => {
             let existing = module.docstring.as_ref().map(|d| d.value.as_str());
-            decide(existing, options, || offline::generate_module(module), |old| old.clone())
+            decide(existing, options, || writer.write(&request), |old| old.clone())?
                 .map(|decision| (decision, "<module>".to_string(), 1))
         }
         Target::Definition(index) => {
             let definition = module.definitions.get(index).ok_or(InsertError::NoSuchDefinition(index))?;
             let existing = definition.docstring.as_ref().map(|d| d.value.as_str());
-            let fresh = || offline::generate_with(definition, &options.generate_options());
             let merged = |old: &Docstring| crate::docstring::merge(old, definition);
-            decide(existing, options, fresh, merged)
+            decide(existing, options, || writer.write(&request), merged)?
                 .map(|decision| (decision, definition.qualname.clone(), definition.line))
         }
     };
     let Some(((action, doc, style), qualname, line)) = decided else { return Ok(None) };
-    plan(source, module, target, qualname, line, action, &doc, style, options).map(Some)
+    Ok(Some(plan(source, module, target, qualname, line, action, &doc, style, options)?))
 }
 
 /// Whether and how a definition's docstring changes in this mode, and the
@@ -155,13 +208,13 @@ pub fn offline_edit(
 fn decide(
     existing: Option<&str>,
     options: &EngineOptions,
-    fresh: impl FnOnce() -> Docstring,
+    fresh: impl FnOnce() -> Result<Docstring, WriteError>,
     merged: impl FnOnce(&Docstring) -> Docstring,
-) -> Option<(Action, Docstring, Style)> {
-    match (existing, options.mode) {
-        (None, _) => Some((Action::Added, fresh(), options.style)),
+) -> Result<Option<(Action, Docstring, Style)>, WriteError> {
+    Ok(match (existing, options.mode) {
+        (None, _) => Some((Action::Added, fresh()?, options.style)),
         (Some(_), Mode::Missing) => None,
-        (Some(_), Mode::All) => Some((Action::Regenerated, fresh(), options.style)),
+        (Some(_), Mode::All) => Some((Action::Regenerated, fresh()?, options.style)),
         (Some(text), Mode::Update) => {
             // An update keeps the style the docstring is written in: rewriting
             // a NumPy docstring as Google (the default `--style`) would turn a
@@ -173,7 +226,7 @@ fn decide(
             let new = merged(&old);
             (new != old).then_some((Action::Updated, new, style))
         }
-    }
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

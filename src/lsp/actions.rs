@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::document::Document;
 use crate::docstring::insert::{Target, TextEdit};
-use crate::engine::{self, EngineOptions, Mode};
+use crate::engine::{self, EngineOptions, Mode, Templates};
 
 /// What an action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,7 +94,7 @@ pub enum ResolveError {
     #[error("`{0}` is no longer in the document")]
     TargetGone(String),
     #[error("{0}")]
-    Insert(#[from] crate::docstring::insert::InsertError),
+    Engine(#[from] crate::engine::EngineError),
     #[error("the document has syntax errors; fix them before changing docstrings")]
     SyntaxErrors,
 }
@@ -110,7 +110,7 @@ pub fn edits(data: &ActionData, document: &Document, options: &EngineOptions) ->
     let mut options = options.clone();
     if data.kind == ActionKind::GenerateAllMissing {
         options.mode = Mode::Missing;
-        let planned = engine::offline_edits(source, module, &options)?;
+        let planned = engine::edits(source, module, &options, &Templates)?;
         return Ok(planned.into_iter().map(|p| p.edit).collect());
     }
     options.mode = match data.kind {
@@ -130,6 +130,6 @@ pub fn edits(data: &ActionData, document: &Document, options: &EngineOptions) ->
             Target::Definition(index)
         }
     };
-    let planned = engine::offline_edit(source, module, target, &options)?;
+    let planned = engine::edit(source, module, target, &options, &Templates)?;
     Ok(planned.into_iter().map(|p| p.edit).collect())
 }

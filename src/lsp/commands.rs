@@ -15,7 +15,7 @@ use tower_lsp_server::ls_types as lsp;
 use super::convert;
 use super::document::Document;
 use super::line_index::PositionEncoding;
-use crate::engine::{self, EngineOptions, Mode};
+use crate::engine::{self, EngineOptions, Mode, Templates};
 use crate::files::{FileFilter, python_files, read_source};
 
 pub const GENERATE_FILE: &str = "docwright.generateFile";
@@ -133,7 +133,7 @@ async fn edit_for(job: &Job, batch: &Batch) -> Result<Option<(lsp::WorkspaceEdit
             if module.has_syntax_errors {
                 return Err(format!("{} has syntax errors; skipped", uri.as_str()));
             }
-            let planned = engine::offline_edits(document.text(), module, &options).map_err(|e| e.to_string())?;
+            let planned = engine::edits(document.text(), module, &options, &Templates).map_err(|e| e.to_string())?;
             if planned.is_empty() {
                 return Ok(None);
             }
@@ -152,7 +152,8 @@ async fn edit_for(job: &Job, batch: &Batch) -> Result<Option<(lsp::WorkspaceEdit
                 if module.has_syntax_errors {
                     return Err(format!("{} has syntax errors; skipped", path.display()));
                 }
-                let planned = engine::offline_edits(document.text(), module, &options).map_err(|e| e.to_string())?;
+                let planned =
+                    engine::edits(document.text(), module, &options, &Templates).map_err(|e| e.to_string())?;
                 if planned.is_empty() {
                     return Ok(None);
                 }

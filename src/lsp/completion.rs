@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use super::document::Document;
 use crate::docstring::insert::Target;
-use crate::engine::{self, EngineOptions, Mode};
+use crate::engine::{self, EngineOptions, Mode, Templates};
 use crate::python::SourceFile;
 
 /// What the completion replaces and with what.
@@ -62,7 +62,7 @@ pub fn docstring_completion(
         None => return None,
     };
     let options = EngineOptions { mode: Mode::Missing, ..options.clone() };
-    let planned = engine::offline_edit(file.text(), module, target, &options).ok()??;
+    let planned = engine::edit(file.text(), module, target, &options, &Templates).ok()??;
     // The planned edit inserts whole lines (indentation, literal, line ending);
     // the completion needs only the literal, as the user's line has the rest.
     let literal_start = planned.edit.new_text.find(['"', '\'', 'r'])?;
