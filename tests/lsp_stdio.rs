@@ -710,3 +710,23 @@ fn settings_come_from_pyproject_then_the_editor_and_follow_changes() {
     assert!(resolve(&mut editor).contains(":param a:"), "the editor's style still wins");
     editor.shutdown();
 }
+
+#[test]
+fn cancelled_requests_are_answered_and_the_server_carries_on() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
+    editor.open(URI, "def f():\n    pass\n");
+    // A request cancelled at once: answered with its result or with
+    // RequestCancelled (-32800), never left hanging.
+    let id = editor.next_id;
+    editor.next_id += 1;
+    let position = json!({"line": 0, "character": 0});
+    editor.send(json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": URI}, "range": {"start": position, "end": position}, "context": {"diagnostics": []}}}));
+    editor.notify("$/cancelRequest", json!({"id": id}));
+    let answer = editor.wait_for(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none());
+    assert!(answer.get("result").is_some() || answer["error"]["code"] == -32800, "{answer}");
+    // Cancelling what does not exist is harmless.
+    editor.notify("$/cancelRequest", json!({"id": 99999}));
+    assert!(!editor.actions(URI, 0, 0).is_empty());
+    editor.shutdown();
+}
