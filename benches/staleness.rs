@@ -6,34 +6,14 @@
 //! docstring (each call parses the docstring), and prints the time per
 //! definition. With `--list`, it also prints every finding.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use common::{python_files, stdlib};
+
 use docwright::docstring::staleness::findings;
-
-fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.file_name().is_some_and(|n| n == "site-packages") {
-            continue;
-        }
-        if path.is_dir() {
-            python_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "py") {
-            out.push(path);
-        }
-    }
-}
-
-fn stdlib() -> PathBuf {
-    let out = std::process::Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"])
-        .output()
-        .expect("python3 runs");
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
 
 fn main() {
     docwright::allocator::install_for_tree_sitter();
