@@ -35,6 +35,8 @@ const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long diagnostics wait for typing to pause before they are computed.
 const DIAGNOSTICS_DELAY: Duration = Duration::from_millis(60);
 
+/// Cheap to clone: background tasks take a clone.
+#[derive(Clone)]
 pub struct Server {
     client: Client,
     state: Arc<Mutex<State>>,
@@ -114,11 +116,10 @@ impl Server {
     /// Asks the client for the `docwright` section of its settings, in the
     /// background, and applies it.
     fn pull_configuration(&self) {
-        let client = self.client.clone();
-        let server = ServerHandle { client: self.client.clone(), state: Arc::clone(&self.state) };
+        let server = self.clone();
         tokio::spawn(async move {
             let item = lsp::ConfigurationItem { scope_uri: None, section: Some("docwright".to_string()) };
-            let answer = tokio::time::timeout(CLIENT_REQUEST_TIMEOUT, client.configuration(vec![item])).await;
+            let answer = tokio::time::timeout(CLIENT_REQUEST_TIMEOUT, server.client.configuration(vec![item])).await;
             let Ok(Ok(mut values)) = answer else { return };
             let value = values.pop().filter(|v| !v.is_null());
             let problems = {
@@ -130,8 +131,18 @@ impl Server {
         });
     }
 
+    /// Reports what was wrong with new settings (the server keeps the good
+    /// ones) and refreshes the diagnostics of open documents.
     async fn settings_changed(&self, problems: Vec<String>) {
-        ServerHandle { client: self.client.clone(), state: Arc::clone(&self.state) }.settings_changed(problems).await;
+        for problem in problems {
+            tracing::warn!("{problem}");
+            self.client.show_message(lsp::MessageType::WARNING, format!("docwright: {problem}")).await;
+        }
+        let open: Vec<(lsp::Uri, i32)> =
+            self.state().documents.iter().map(|(uri, d)| (uri.clone(), d.version)).collect();
+        for (uri, version) in open {
+            self.schedule_diagnostics(uri, version);
+        }
     }
 
     /// `window/workDoneProgress/cancel`: stops the batch run with that token.
@@ -169,40 +180,34 @@ impl Server {
         });
     }
 
+    /// Publishes diagnostics for `uri` once typing pauses, if `version` is
+    /// still the current one by then (a newer change schedules its own).
     fn schedule_diagnostics(&self, uri: lsp::Uri, version: i32) {
-        schedule_diagnostics(&self.client, &self.state, uri, version);
+        let Server { client, state } = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(DIAGNOSTICS_DELAY).await;
+            let current = |state: &Mutex<State>| {
+                let state = lock(state);
+                let document = state.documents.get(&uri).filter(|d| d.version == version).map(Arc::clone);
+                document
+                    .map(|d| (d, state.encoding, state.settings.engine.selection, diagnostic_settings(&state.settings)))
+            };
+            let Some((document, encoding, selection, settings)) = current(&state) else { return };
+            // Building the source model takes milliseconds on a large file:
+            // off the async threads. It is kept in the shared document, so
+            // code actions on this version find it ready.
+            let computed = tokio::task::spawn_blocking(move || {
+                let found = findings(document.text(), document.file.module(), &selection, settings.missing.is_some());
+                convert::diagnostics(&document, &found, encoding, &settings)
+            })
+            .await;
+            let Ok(diagnostics) = computed else { return };
+            if current(&state).is_some() {
+                client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+            }
+        });
     }
-}
 
-/// Publishes diagnostics for `uri` once typing pauses, if `version` is still
-/// the current one by then (a newer change schedules its own).
-fn schedule_diagnostics(client: &Client, state: &Arc<Mutex<State>>, uri: lsp::Uri, version: i32) {
-    let state = Arc::clone(state);
-    let client = client.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(DIAGNOSTICS_DELAY).await;
-        let current = |state: &Mutex<State>| {
-            let state = lock(state);
-            let document = state.documents.get(&uri).filter(|d| d.version == version).map(Arc::clone);
-            document.map(|d| (d, state.encoding, state.settings.engine.selection, diagnostic_settings(&state.settings)))
-        };
-        let Some((document, encoding, selection, settings)) = current(&state) else { return };
-        // Building the source model takes milliseconds on a large file:
-        // off the async threads. It is kept in the shared document, so
-        // code actions on this version find it ready.
-        let computed = tokio::task::spawn_blocking(move || {
-            let found = findings(document.text(), document.file.module(), &selection, settings.missing.is_some());
-            convert::diagnostics(&document, &found, encoding, &settings)
-        })
-        .await;
-        let Ok(diagnostics) = computed else { return };
-        if current(&state).is_some() {
-            client.publish_diagnostics(uri, diagnostics, Some(version)).await;
-        }
-    });
-}
-
-impl Server {
     /// The edit an action makes on the current version of its document.
     fn workspace_edit(&self, data: &ActionData) -> Result<lsp::WorkspaceEdit> {
         let uri: lsp::Uri =
@@ -221,28 +226,6 @@ fn invalid_params(message: String) -> Error {
 
 fn request_failed(message: String) -> Error {
     Error { code: ErrorCode::ServerError(-32803), message: message.into(), data: None }
-}
-
-/// What a background task needs of the server.
-struct ServerHandle {
-    client: Client,
-    state: Arc<Mutex<State>>,
-}
-
-impl ServerHandle {
-    /// Reports what was wrong with new settings (the server keeps the good
-    /// ones) and refreshes the diagnostics of open documents.
-    async fn settings_changed(&self, problems: Vec<String>) {
-        for problem in problems {
-            tracing::warn!("{problem}");
-            self.client.show_message(lsp::MessageType::WARNING, format!("docwright: {problem}")).await;
-        }
-        let open: Vec<(lsp::Uri, i32)> =
-            lock(&self.state).documents.iter().map(|(uri, d)| (uri.clone(), d.version)).collect();
-        for (uri, version) in open {
-            schedule_diagnostics(&self.client, &self.state, uri, version);
-        }
-    }
 }
 
 /// Where settings come from, lowest first.
