@@ -6,5 +6,6 @@ pub mod config;
 pub mod docstring;
 pub mod engine;
 pub mod files;
+pub mod llm;
 pub mod lsp;
 pub mod python;

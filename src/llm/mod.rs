@@ -1,0 +1,9 @@
+//! The model client's building blocks (Azure OpenAI, OpenAI, local
+//! OpenAI-compatible servers): so far the retry policy of the wire contract and
+//! the type that keeps secrets out of logs.
+
+pub mod retry;
+pub mod secret;
+
+pub use retry::{Attempt, Decision, RetryPolicy, decide, retry_after};
+pub use secret::Secret;
