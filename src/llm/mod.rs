@@ -1,9 +1,11 @@
 //! The model client's building blocks (Azure OpenAI, OpenAI, local
-//! OpenAI-compatible servers): so far the retry policy of the wire contract and
-//! the type that keeps secrets out of logs.
+//! OpenAI-compatible servers): so far the providers' differences, the retry
+//! policy of the wire contract, and the type that keeps secrets out of logs.
 
+pub mod provider;
 pub mod retry;
 pub mod secret;
 
+pub use provider::{Credential, Provider, from_env};
 pub use retry::{Attempt, Decision, RetryPolicy, decide, retry_after};
 pub use secret::Secret;

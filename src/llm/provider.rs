@@ -1,0 +1,278 @@
+//! The differences between the services docwright talks to, in one place:
+//! where a chat request goes, how it authenticates, where the model name goes,
+//! and which token-limit field the service reads.
+
+use serde_json::{Value, json};
+
+use super::secret::Secret;
+
+/// Azure's latest GA dated API version.
+pub const DEFAULT_AZURE_API_VERSION: &str = "2024-10-21";
+const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provider {
+    /// `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=...`
+    AzureClassic { endpoint: String, deployment: String, api_version: String },
+    /// `{endpoint}/openai/v1/chat/completions`, the deployment in `model`.
+    AzureV1 { endpoint: String, deployment: String },
+    /// OpenAI itself (or a proxy of it) at `base_url`.
+    OpenAi { base_url: String, model: String },
+    /// An OpenAI-compatible local server (Ollama, llama.cpp, vLLM, LM Studio).
+    Local { base_url: String, model: String },
+}
+
+/// How requests prove who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    None,
+    /// An API key: `api-key` on Azure, a Bearer value elsewhere.
+    ApiKey(Secret),
+    /// A Microsoft Entra ID (or other) bearer token.
+    Bearer(Secret),
+}
+
+impl Provider {
+    /// Where chat completion requests go.
+    pub fn chat_url(&self) -> String {
+        match self {
+            Provider::AzureClassic { endpoint, deployment, api_version } => format!(
+                "{}/openai/deployments/{}/chat/completions?api-version={}",
+                trim(endpoint),
+                encode_segment(deployment),
+                encode_segment(api_version)
+            ),
+            Provider::AzureV1 { endpoint, .. } => format!("{}/openai/v1/chat/completions", azure_base(endpoint)),
+            Provider::OpenAi { base_url, .. } | Provider::Local { base_url, .. } => {
+                format!("{}/chat/completions", trim(base_url))
+            }
+        }
+    }
+
+    /// The authentication header for `credential`: its name and value. The
+    /// value leaves the `Secret` only here, on its way to the wire.
+    pub fn auth_header(&self, credential: &Credential) -> Option<(&'static str, String)> {
+        let azure = matches!(self, Provider::AzureClassic { .. } | Provider::AzureV1 { .. });
+        match credential {
+            Credential::None => None,
+            Credential::ApiKey(key) if azure => Some(("api-key", key.expose().to_string())),
+            Credential::ApiKey(token) | Credential::Bearer(token) => {
+                Some(("Authorization", format!("Bearer {}", token.expose())))
+            }
+        }
+    }
+
+    /// The `model` field of the body; the classic Azure path names the
+    /// deployment in the URL instead.
+    pub fn model(&self) -> Option<&str> {
+        match self {
+            Provider::AzureClassic { .. } => None,
+            Provider::AzureV1 { deployment, .. } => Some(deployment),
+            Provider::OpenAi { model, .. } | Provider::Local { model, .. } => Some(model),
+        }
+    }
+
+    /// The field that limits the answer's length: reasoning models reject
+    /// `max_tokens`, Ollama ignores `max_completion_tokens`, and Azure versions
+    /// before 2024-09-01-preview know only `max_tokens`.
+    pub fn token_limit_field(&self) -> &'static str {
+        match self {
+            Provider::Local { .. } => "max_tokens",
+            Provider::AzureClassic { api_version, .. } if api_version.as_str() < "2024-09-01" => "max_tokens",
+            _ => "max_completion_tokens",
+        }
+    }
+
+    /// A chat completion body: the messages, the model where it belongs, the
+    /// right token-limit field, and, when given, a strict JSON schema for the
+    /// answer.
+    pub fn chat_body(&self, messages: &[Value], max_tokens: u32, schema: Option<(&str, &Value)>) -> Value {
+        let mut body = json!({ "messages": messages });
+        if let Some(model) = self.model() {
+            body["model"] = json!(model);
+        }
+        body[self.token_limit_field()] = json!(max_tokens);
+        if let Some((name, schema)) = schema {
+            body["response_format"] =
+                json!({ "type": "json_schema", "json_schema": { "name": name, "strict": true, "schema": schema } });
+        }
+        body
+    }
+}
+
+fn trim(url: &str) -> &str {
+    url.trim().trim_end_matches('/')
+}
+
+/// An endpoint given with or without `/openai` or `/openai/v1` at its end.
+fn azure_base(endpoint: &str) -> &str {
+    let endpoint = trim(endpoint);
+    let endpoint = endpoint.strip_suffix("/openai/v1").unwrap_or(endpoint);
+    endpoint.strip_suffix("/openai").unwrap_or(endpoint)
+}
+
+/// Percent-encodes what cannot stand in a path segment or query value.
+fn encode_segment(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The provider and credential the usual environment variables describe, for
+/// `deployment` (or model). Azure wins when an Azure endpoint is set. A
+/// bearer token (`AZURE_OPENAI_AD_TOKEN`) wins over a key, as in the official
+/// SDKs. `lookup` reads one variable (the environment, or a test's table).
+pub fn from_env(lookup: impl Fn(&str) -> Option<String>, deployment: &str) -> Option<(Provider, Credential)> {
+    let get = |names: &[&str]| names.iter().find_map(|name| lookup(name).filter(|v| !v.trim().is_empty()));
+    let deployment = if deployment.is_empty() {
+        get(&["AZURE_OPENAI_DEPLOYMENT"]).unwrap_or_default()
+    } else {
+        deployment.to_string()
+    };
+    if let Some(endpoint) = get(&["AZURE_OPENAI_ENDPOINT"]) {
+        let credential = match (get(&["AZURE_OPENAI_AD_TOKEN"]), get(&["AZURE_OPENAI_API_KEY", "AZURE_OPENAI_KEY"])) {
+            (Some(token), _) => Credential::Bearer(Secret::new(token)),
+            (None, Some(key)) => Credential::ApiKey(Secret::new(key)),
+            (None, None) => Credential::None,
+        };
+        let version = get(&["OPENAI_API_VERSION", "AZURE_OPENAI_VERSION"]);
+        let provider = match version.as_deref() {
+            Some("v1") => Provider::AzureV1 { endpoint, deployment },
+            Some(version) => Provider::AzureClassic { endpoint, deployment, api_version: version.to_string() },
+            None => Provider::AzureClassic { endpoint, deployment, api_version: DEFAULT_AZURE_API_VERSION.to_string() },
+        };
+        return Some((provider, credential));
+    }
+    let key = get(&["OPENAI_API_KEY"]);
+    let base_url = get(&["OPENAI_BASE_URL"]);
+    if key.is_none() && base_url.is_none() {
+        return None;
+    }
+    let credential = key.map_or(Credential::None, |k| Credential::ApiKey(Secret::new(k)));
+    let provider = match base_url {
+        Some(base_url) if is_loopback(&base_url) => Provider::Local { base_url, model: deployment },
+        Some(base_url) => Provider::OpenAi { base_url, model: deployment },
+        None => Provider::OpenAi { base_url: OPENAI_BASE_URL.to_string(), model: deployment },
+    };
+    Some((provider, credential))
+}
+
+/// Whether `url` names this machine (a local model server).
+fn is_loopback(url: &str) -> bool {
+    let authority = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    matches!(host, "localhost" | "0.0.0.0" | "::1") || host.starts_with("127.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn urls_for_every_provider() {
+        let classic = Provider::AzureClassic {
+            endpoint: "https://res.openai.azure.com/".into(),
+            deployment: "gpt 4o".into(),
+            api_version: "2024-10-21".into(),
+        };
+        assert_eq!(
+            classic.chat_url(),
+            "https://res.openai.azure.com/openai/deployments/gpt%204o/chat/completions?api-version=2024-10-21"
+        );
+        let v1 =
+            Provider::AzureV1 { endpoint: "https://res.openai.azure.com/openai/v1/".into(), deployment: "d".into() };
+        assert_eq!(v1.chat_url(), "https://res.openai.azure.com/openai/v1/chat/completions");
+        let openai = Provider::OpenAi { base_url: OPENAI_BASE_URL.into(), model: "gpt-4o".into() };
+        assert_eq!(openai.chat_url(), "https://api.openai.com/v1/chat/completions");
+        let local = Provider::Local { base_url: "http://localhost:11434/v1/".into(), model: "llama3".into() };
+        assert_eq!(local.chat_url(), "http://localhost:11434/v1/chat/completions");
+    }
+
+    #[test]
+    fn auth_headers_differ_by_service() {
+        let key = Credential::ApiKey(Secret::new("k"));
+        let token = Credential::Bearer(Secret::new("t"));
+        let azure = Provider::AzureV1 { endpoint: "https://r".into(), deployment: "d".into() };
+        let openai = Provider::OpenAi { base_url: OPENAI_BASE_URL.into(), model: "m".into() };
+        assert_eq!(azure.auth_header(&key), Some(("api-key", "k".to_string())));
+        assert_eq!(azure.auth_header(&token), Some(("Authorization", "Bearer t".to_string())));
+        assert_eq!(openai.auth_header(&key), Some(("Authorization", "Bearer k".to_string())));
+        assert_eq!(openai.auth_header(&Credential::None), None);
+    }
+
+    #[test]
+    fn bodies_put_the_model_and_the_token_limit_where_each_service_reads_them() {
+        let messages = [json!({"role": "user", "content": "hi"})];
+        let schema = json!({"type": "object"});
+        let classic = Provider::AzureClassic {
+            endpoint: "https://r".into(),
+            deployment: "d".into(),
+            api_version: "2024-06-01".into(),
+        };
+        let body = classic.chat_body(&messages, 300, Some(("docstring", &schema)));
+        assert_eq!(body.get("model"), None, "the deployment is in the URL");
+        assert_eq!(body["max_tokens"], 300, "an old api-version knows only max_tokens");
+        assert_eq!(body["response_format"]["json_schema"]["strict"], true);
+        let v1 = Provider::AzureV1 { endpoint: "https://r".into(), deployment: "d".into() };
+        let body = v1.chat_body(&messages, 300, None);
+        assert_eq!(body["model"], "d");
+        assert_eq!(body["max_completion_tokens"], 300);
+        assert_eq!(body.get("max_tokens"), None);
+        let local = Provider::Local { base_url: "http://localhost:11434/v1".into(), model: "llama3".into() };
+        assert_eq!(local.chat_body(&messages, 5, None)["max_tokens"], 5, "Ollama ignores max_completion_tokens");
+    }
+
+    #[test]
+    fn environment_variables_users_already_have() {
+        let (provider, credential) = from_env(
+            env(&[("AZURE_OPENAI_ENDPOINT", "https://r.openai.azure.com"), ("AZURE_OPENAI_API_KEY", "key")]),
+            "gpt-4o",
+        )
+        .unwrap();
+        assert_eq!(
+            provider,
+            Provider::AzureClassic {
+                endpoint: "https://r.openai.azure.com".into(),
+                deployment: "gpt-4o".into(),
+                api_version: DEFAULT_AZURE_API_VERSION.into()
+            }
+        );
+        assert_eq!(credential, Credential::ApiKey(Secret::new("key")));
+        // The older names, a v1 version, and a token that wins over the key.
+        let (provider, credential) = from_env(
+            env(&[
+                ("AZURE_OPENAI_ENDPOINT", "https://r"),
+                ("AZURE_OPENAI_KEY", "old"),
+                ("AZURE_OPENAI_AD_TOKEN", "jwt"),
+                ("AZURE_OPENAI_VERSION", "v1"),
+                ("AZURE_OPENAI_DEPLOYMENT", "dep"),
+            ]),
+            "",
+        )
+        .unwrap();
+        assert_eq!(provider, Provider::AzureV1 { endpoint: "https://r".into(), deployment: "dep".into() });
+        assert_eq!(credential, Credential::Bearer(Secret::new("jwt")));
+        let (provider, _) =
+            from_env(env(&[("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1"), ("OPENAI_API_KEY", "x")]), "m").unwrap();
+        assert!(matches!(provider, Provider::Local { .. }));
+        for local in ["http://localhost:11434/v1", "http://[::1]:8000/v1", "http://127.0.0.2/v1"] {
+            assert!(is_loopback(local), "{local}");
+        }
+        assert!(!is_loopback("https://api.example.com/v1"));
+        let (provider, _) = from_env(env(&[("OPENAI_API_KEY", "sk")]), "gpt-4o").unwrap();
+        assert_eq!(provider.chat_url(), "https://api.openai.com/v1/chat/completions");
+        assert_eq!(from_env(env(&[]), "m"), None, "nothing configured");
+    }
+}
