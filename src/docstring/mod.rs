@@ -3,6 +3,7 @@
 //! stale docstrings, and the exact edit that puts a docstring into a file.
 
 pub mod annotation;
+pub mod answer;
 pub mod expected;
 pub mod insert;
 pub mod literal;
