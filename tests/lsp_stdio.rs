@@ -147,6 +147,13 @@ impl Editor {
             .unwrap_or_else(|| panic!("no action starting with {title_start:?}"))
     }
 
+    /// Picks the action titled `title_start...` at a position and resolves
+    /// it: the version and edits of its document edit.
+    fn resolve(&mut self, uri: &str, line: u32, character: u32, title_start: &str) -> (i64, Vec<Value>) {
+        let action = self.action(uri, line, character, title_start);
+        document_edit(&self.request("codeAction/resolve", action)["edit"], uri)
+    }
+
     fn shutdown(mut self) {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
@@ -264,16 +271,14 @@ fn incremental_changes_in_sequence_with_utf16_positions_after_emoji() {
     editor.change(URI, 4, json!([{"range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 0}}, "text": "\n\nasync def g(): pass\n"}]));
     let expected_text =
         "SMILE = \"😀\"  # 😀 y z\n\ndef f(alpha, beta=2):\n    return alpha + beta\n\n\nasync def g(): pass\n";
-    let action = editor.action(URI, 2, 0, "Generate docstring for `f`");
-    let (version, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    let (version, edits) = editor.resolve(URI, 2, 0, "Generate docstring for `f`");
     assert_eq!(version, 4);
     let documented = apply(expected_text, &edits, true);
     assert!(
         documented.contains("def f(alpha, beta=2):\n    \"\"\"TODO(docwright): Summarize.\n\n    Args:\n        alpha: TODO(docwright): Describe.\n        beta: TODO(docwright): Describe. Defaults to 2.\n"),
         "{documented}"
     );
-    let action = editor.action(URI, 6, 3, "Generate docstring for `g`");
-    let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    let (_, edits) = editor.resolve(URI, 6, 3, "Generate docstring for `g`");
     assert_eq!(
         apply(expected_text, &edits, true),
         expected_text.replace(
@@ -295,8 +300,7 @@ fn utf8_clients_get_byte_columns() {
         2,
         json!([{"range": {"start": {"line": 0, "character": 8}, "end": {"line": 0, "character": 9}}, "text": "why"}]),
     );
-    let action = editor.action(URI, 1, 0, "Generate docstring for `f`");
-    let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    let (_, edits) = editor.resolve(URI, 1, 0, "Generate docstring for `f`");
     assert_eq!(
         apply("é = 1; why = 2\ndef f(): return é\n", &edits, false),
         "é = 1; why = 2\ndef f():\n    \"\"\"TODO(docwright): Summarize.\n\n    Returns:\n        TODO(docwright): Describe.\n    \"\"\"\n    return é\n"
@@ -309,8 +313,7 @@ fn crlf_and_tabs_are_kept() {
     let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
     let text = "class A:\r\n\tdef m(self):\r\n\t\treturn 1\r\n";
     editor.open(URI, text);
-    let action = editor.action(URI, 2, 2, "Generate docstring for `A.m`");
-    let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    let (_, edits) = editor.resolve(URI, 2, 2, "Generate docstring for `A.m`");
     assert_eq!(
         apply(text, &edits, true),
         "class A:\r\n\tdef m(self):\r\n\t\t\"\"\"TODO(docwright): Summarize.\r\n\r\n\t\tReturns:\r\n\t\t    TODO(docwright): Describe.\r\n\t\t\"\"\"\r\n\t\treturn 1\r\n"
@@ -354,8 +357,7 @@ fn update_and_regenerate_are_offered_for_an_existing_docstring() {
     let titles: Vec<String> =
         editor.actions(URI, 3, 5).iter().map(|a| a["title"].as_str().unwrap().to_string()).collect();
     assert_eq!(titles, vec!["Update docstring of `scale`", "Regenerate docstring of `scale`"]);
-    let action = editor.action(URI, 3, 5, "Update docstring");
-    let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
+    let (_, edits) = editor.resolve(URI, 3, 5, "Update docstring");
     assert_eq!(
         apply(text, &edits, true),
         "\"\"\"Shapes.\"\"\"\n\n\ndef scale(x, factor):\n    \"\"\"Scale a value.\n\n    Args:\n        x: The value, kept.\n        factor: TODO(docwright): Describe.\n\n    Returns:\n        TODO(docwright): Describe.\n    \"\"\"\n    return x * factor\n"
@@ -683,8 +685,7 @@ fn settings_come_from_pyproject_then_the_editor_and_follow_changes() {
     let file = format!("{uri}/m.py");
     editor.open(&file, "def f(a: int) -> int:\n    return a\n");
     let resolve = |editor: &mut Editor| {
-        let action = editor.action(&file, 0, 0, "Generate docstring for `f`");
-        let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], &file);
+        let (_, edits) = editor.resolve(&file, 0, 0, "Generate docstring for `f`");
         apply("def f(a: int) -> int:\n    return a\n", &edits, true)
     };
     assert!(
