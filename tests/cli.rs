@@ -1112,3 +1112,34 @@ fn logs_can_go_to_a_file() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.starts_with("docwright: cannot open the log file /nonexistent/dir/x.log"), "{}", bad.stderr);
 }
+
+#[test]
+fn generate_reads_tool_docwright_from_the_nearest_pyproject() {
+    let dir = tempfile::tempdir().unwrap();
+    put(
+        dir.path(),
+        "pyproject.toml",
+        "[project]\nname = \"demo\"\n\n[tool.docwright]\nstyle = \"numpy\"\nwidth = 5\nprivate = true\n",
+    );
+    put(dir.path(), "pkg/m.py", "def _helper(x: int) -> int:\n    return x\n");
+    let run = docwright(dir.path(), &["generate", "--offline", "--no-module", "pkg"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The bad width is reported with its file and key; the other keys apply.
+    let pyproject = dir.path().canonicalize().unwrap().join("pyproject.toml");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "docwright: warning: {}: docwright.width: expected a whole number from 20 to 1000, got 5\n",
+            pyproject.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("+    Parameters\n+    ----------\n+    x : int\n"),
+        "numpy, private included: {}",
+        run.stdout
+    );
+    // A flag on the command line wins.
+    let run = docwright(dir.path(), &["generate", "--offline", "--no-module", "--style", "google", "pkg"]);
+    assert!(run.stdout.contains("+    Args:\n+        x (int): "), "{}", run.stdout);
+}

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use super::write::write_atomically;
+use crate::config::{self, Settings};
 use crate::docstring::Style;
 use crate::engine::{self, Action, EngineOptions, Mode, PlannedEdit, Selection, Templates};
 use crate::files::{FileFilter, python_files, read_source};
@@ -21,12 +22,14 @@ pub struct GenerateArgs {
     /// while no model is configured).
     #[arg(long)]
     pub offline: bool,
-    /// Docstring style: google, numpy, sphinx, epytext or pep257.
-    #[arg(long, default_value = "google")]
-    pub style: Style,
-    /// Maximum line length of a docstring, indentation included.
-    #[arg(long, default_value_t = 88)]
-    pub width: usize,
+    /// Docstring style: google, numpy, sphinx, epytext or pep257 [default: google, or
+    /// `style` in the project's pyproject.toml [tool.docwright]].
+    #[arg(long)]
+    pub style: Option<Style>,
+    /// Maximum line length of a docstring, indentation included [default: 88, or
+    /// `width` in [tool.docwright]].
+    #[arg(long)]
+    pub width: Option<usize>,
     /// Print a unified diff of the changes (the default).
     #[arg(long, group = "output")]
     pub diff: bool,
@@ -59,7 +62,10 @@ pub struct GenerateArgs {
 }
 
 impl GenerateArgs {
-    fn engine_options(&self) -> EngineOptions {
+    /// The options: flags given on the command line, else the project's
+    /// `[tool.docwright]`, else the defaults.
+    fn engine_options(&self, project: &Settings) -> EngineOptions {
+        let base = &project.engine;
         let mode = if self.all {
             Mode::All
         } else if self.update {
@@ -68,17 +74,38 @@ impl GenerateArgs {
             Mode::Missing
         };
         EngineOptions {
-            style: self.style,
-            width: self.width,
+            style: self.style.unwrap_or(base.style),
+            width: self.width.unwrap_or(base.width),
             mode,
             selection: Selection {
-                private: self.private,
-                nested: self.nested,
-                module: !self.no_module,
-                init: self.init,
+                private: self.private || base.selection.private,
+                nested: self.nested || base.selection.nested,
+                module: !self.no_module && base.selection.module,
+                init: self.init || base.selection.init,
             },
         }
     }
+}
+
+/// The settings of `[tool.docwright]` in the nearest pyproject.toml above the
+/// first path. Bad keys are reported and left at their defaults.
+fn project_settings(paths: &[PathBuf]) -> Settings {
+    let mut settings = Settings::default();
+    let Some(start) = paths.first().and_then(|p| std::fs::canonicalize(p).ok()) else { return settings };
+    let Some(pyproject) = start.ancestors().map(|dir| dir.join("pyproject.toml")).find(|p| p.is_file()) else {
+        return settings;
+    };
+    let table = std::fs::read_to_string(&pyproject).map_err(|e| e.to_string()).and_then(|t| config::from_pyproject(&t));
+    match table {
+        Ok(Some(table)) => {
+            for problem in settings.apply(&table, &pyproject.display().to_string()) {
+                eprintln!("docwright: warning: {problem}");
+            }
+        }
+        Ok(None) => {}
+        Err(error) => eprintln!("docwright: warning: {} is not used: {error}", pyproject.display()),
+    }
+    settings
 }
 
 /// What happened to one file.
@@ -93,12 +120,14 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
         // Templates are the fallback, so the tool is useful on a fresh machine.
         eprintln!("docwright: no model is configured; writing docstrings from templates (as with --offline)");
     }
-    if args.width < 20 {
-        bail!("--width {} is too small (at least 20)", args.width);
+    if let Some(width) = args.width
+        && width < 20
+    {
+        bail!("--width {width} is too small (at least 20)");
     }
     let filter = FileFilter::new(&args.filter.include, &args.filter.exclude)?;
     let files = python_files(&args.paths, &filter)?;
-    let options = args.engine_options();
+    let options = args.engine_options(&project_settings(&args.paths));
     let outcomes: Vec<(PathBuf, Outcome)> =
         files.par_iter().map(|path| (path.clone(), process(path, &options, args.write))).collect();
 
