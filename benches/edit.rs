@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use docwright::lsp::line_index::LineIndex;
+use docwright::line_index::LineIndex;
 use docwright::python::{SourceFile, extract, parse_tree};
 
 fn main() {

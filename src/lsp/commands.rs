@@ -14,9 +14,9 @@ use tower_lsp_server::ls_types as lsp;
 
 use super::convert;
 use super::document::Document;
-use super::line_index::PositionEncoding;
 use crate::engine::{self, EngineOptions, Mode, Templates};
 use crate::files::{FileFilter, python_files, read_source};
+use crate::line_index::PositionEncoding;
 
 pub const GENERATE_FILE: &str = "docwright.generateFile";
 pub const GENERATE_WORKSPACE: &str = "docwright.generateWorkspace";

@@ -4,10 +4,10 @@
 use tower_lsp_server::ls_types as lsp;
 
 use super::document::{Change, Document};
-use super::line_index::{LinePosition, PositionEncoding};
 use super::server::DiagnosticSettings;
 use crate::docstring::insert::TextEdit;
 use crate::engine::findings::{Finding, Problem};
+use crate::line_index::{LinePosition, PositionEncoding};
 
 pub fn line_position(position: lsp::Position) -> LinePosition {
     LinePosition { line: position.line, character: position.character }

@@ -4,7 +4,7 @@
 
 use crate::python::{EditError, ParseError, SourceFile};
 
-use super::line_index::{LineIndex, LinePosition, PositionEncoding};
+use crate::line_index::{LineIndex, LinePosition, PositionEncoding};
 
 #[derive(Debug, Clone)]
 pub struct Document {

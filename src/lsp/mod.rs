@@ -5,7 +5,6 @@ mod commands;
 mod completion;
 mod convert;
 mod document;
-pub mod line_index;
 mod server;
 
 pub use document::{Change, Document};

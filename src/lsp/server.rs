@@ -21,10 +21,10 @@ use super::commands::{self, Batch, Job};
 use super::completion::docstring_completion;
 use super::convert;
 use super::document::Document;
-use super::line_index::PositionEncoding;
 use crate::config::{self, Settings, Severity};
 use crate::engine::EngineOptions;
 use crate::engine::findings::findings;
+use crate::line_index::PositionEncoding;
 
 /// The command a code action carries when the client cannot resolve edits.
 pub const APPLY_ACTION_COMMAND: &str = "docwright.applyAction";

@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
+use crate::line_index::{LineIndex, PositionEncoding};
+
 use super::extract::{Enclosing, enclosing_definitions, extract};
 use super::literal::docstring_of_block;
 use super::model::Module;
@@ -124,16 +126,20 @@ impl SourceFile {
 
         // From the last edit to the first, so that every position is still one
         // of the original text when its edit is described to the tree.
-        let lines = LineStarts::new(&self.text);
+        let lines = LineIndex::new(&self.text);
+        let point = |offset: usize| {
+            let at = lines.position(&self.text, offset, PositionEncoding::Utf8);
+            Point { row: at.line as usize, column: at.character as usize }
+        };
         let mut tree = self.tree.clone();
         for (range, new_text) in sorted.iter().rev() {
-            let start_position = lines.point(range.start);
+            let start_position = point(range.start);
             tree.edit(&InputEdit {
                 start_byte: range.start,
                 old_end_byte: range.end,
                 new_end_byte: range.start + new_text.len(),
                 start_position,
-                old_end_position: lines.point(range.end),
+                old_end_position: point(range.end),
                 new_end_position: point_after(start_position, new_text),
             });
         }
@@ -142,20 +148,6 @@ impl SourceFile {
         self.tree = tree;
         self.text = text;
         Ok(())
-    }
-}
-
-/// Byte offsets of line starts, for offset → point conversion.
-struct LineStarts(Vec<usize>);
-
-impl LineStarts {
-    fn new(text: &str) -> Self {
-        LineStarts(std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect())
-    }
-
-    fn point(&self, offset: usize) -> Point {
-        let row = self.0.partition_point(|&start| start <= offset).saturating_sub(1);
-        Point { row, column: offset - self.0[row] }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The one place where editor positions (line, character) become byte offsets
+//! The one place where positions (line, character) become byte offsets
 //! and back, in the encoding negotiated with the client.
 
 /// How a client counts characters within a line.
