@@ -127,45 +127,49 @@ pub async fn run(batch: Batch, title: &str, jobs: Vec<Job>) {
 async fn edit_for(job: &Job, batch: &Batch) -> Result<Option<(lsp::WorkspaceEdit, usize)>, String> {
     let mut options = batch.options.clone();
     options.mode = Mode::Missing;
+    let encoding = batch.encoding;
     match job {
+        // The open document's own version: the editor refuses the edit if it
+        // has moved on.
         Job::Open { uri, document } => {
-            let module = document.file.module();
-            if module.has_syntax_errors {
-                return Err(format!("{} has syntax errors; skipped", uri.as_str()));
-            }
-            let planned = engine::edits(document.text(), module, &options, &Templates).map_err(|e| e.to_string())?;
-            if planned.is_empty() {
-                return Ok(None);
-            }
-            let edits: Vec<_> = planned.iter().map(|p| p.edit.clone()).collect();
-            let edits = convert::text_edits(document, &edits, batch.encoding);
-            Ok(Some((convert::versioned_edit(uri.clone(), document.version, edits), planned.len())))
+            file_edit(document, uri.clone(), Some(document.version), uri.as_str(), &options, encoding)
         }
         Job::OnDisk { path } => {
             let path = path.clone();
-            let encoding = batch.encoding;
             // Reading and parsing a file: off the async threads.
             tokio::task::spawn_blocking(move || {
                 let (_, source) = read_source(&path).map_err(|e| format!("{e:#}"))?;
                 let document = Document::new(source.text, 0).map_err(|e| format!("{}: {e}", path.display()))?;
-                let module = document.file.module();
-                if module.has_syntax_errors {
-                    return Err(format!("{} has syntax errors; skipped", path.display()));
-                }
-                let planned =
-                    engine::edits(document.text(), module, &options, &Templates).map_err(|e| e.to_string())?;
-                if planned.is_empty() {
-                    return Ok(None);
-                }
                 let uri = lsp::Uri::from_file_path(&path).ok_or_else(|| format!("{} has no URI", path.display()))?;
-                let edits: Vec<_> = planned.iter().map(|p| p.edit.clone()).collect();
-                let edits = convert::text_edits(&document, &edits, encoding);
-                Ok(Some((convert::unversioned_edit(uri, edits), planned.len())))
+                // Computed from the disk: no version to tie it to.
+                file_edit(&document, uri, None, &path.display().to_string(), &options, encoding)
             })
             .await
             .map_err(|e| e.to_string())?
         }
     }
+}
+
+/// The missing docstrings of one document as a workspace edit, and how many.
+fn file_edit(
+    document: &Document,
+    uri: lsp::Uri,
+    version: Option<i32>,
+    name: &str,
+    options: &EngineOptions,
+    encoding: PositionEncoding,
+) -> Result<Option<(lsp::WorkspaceEdit, usize)>, String> {
+    let module = document.file.module();
+    if module.has_syntax_errors {
+        return Err(format!("{name} has syntax errors; skipped"));
+    }
+    let planned = engine::edits(document.text(), module, options, &Templates).map_err(|e| e.to_string())?;
+    if planned.is_empty() {
+        return Ok(None);
+    }
+    let edits: Vec<_> = planned.iter().map(|p| p.edit.clone()).collect();
+    let edits = convert::text_edits(document, &edits, encoding);
+    Ok(Some((convert::document_edit(uri, version, edits), planned.len())))
 }
 
 fn count(n: usize, noun: &str) -> String {

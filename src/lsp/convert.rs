@@ -53,24 +53,13 @@ pub fn text_edits(document: &Document, edits: &[TextEdit], encoding: PositionEnc
         .collect()
 }
 
-/// A workspace edit tied to the document version it was computed for, so the
-/// client refuses it if the text has moved on.
-pub fn versioned_edit(uri: lsp::Uri, version: i32, edits: Vec<lsp::TextEdit>) -> lsp::WorkspaceEdit {
+/// A workspace edit of one document. With a version, the edit is tied to it,
+/// so the client refuses it if the text has moved on; without one (a file read
+/// from disk), it applies to whatever the file holds.
+pub fn document_edit(uri: lsp::Uri, version: Option<i32>, edits: Vec<lsp::TextEdit>) -> lsp::WorkspaceEdit {
     lsp::WorkspaceEdit {
         document_changes: Some(lsp::DocumentChanges::Edits(vec![lsp::TextDocumentEdit {
-            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version: Some(version) },
-            edits: edits.into_iter().map(lsp::OneOf::Left).collect(),
-        }])),
-        ..lsp::WorkspaceEdit::default()
-    }
-}
-
-/// A workspace edit for a file the editor does not have open: computed from
-/// the file on disk, so it carries no version.
-pub fn unversioned_edit(uri: lsp::Uri, edits: Vec<lsp::TextEdit>) -> lsp::WorkspaceEdit {
-    lsp::WorkspaceEdit {
-        document_changes: Some(lsp::DocumentChanges::Edits(vec![lsp::TextDocumentEdit {
-            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version: None },
+            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version },
             edits: edits.into_iter().map(lsp::OneOf::Left).collect(),
         }])),
         ..lsp::WorkspaceEdit::default()

@@ -216,7 +216,7 @@ impl Server {
             self.snapshot(&uri).ok_or_else(|| invalid_params(format!("{} is not open", data.uri)))?;
         let edits = actions::edits(data, &document, &options).map_err(|error| request_failed(error.to_string()))?;
         let edits = convert::text_edits(&document, &edits, encoding);
-        Ok(convert::versioned_edit(uri, document.version, edits))
+        Ok(convert::document_edit(uri, Some(document.version), edits))
     }
 }
 
