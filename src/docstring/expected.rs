@@ -34,7 +34,7 @@ pub fn summary_only(def: &Definition) -> bool {
     [DecoratorKind::Overload, DecoratorKind::Property, DecoratorKind::Setter, DecoratorKind::Deleter]
         .into_iter()
         .any(|k| def.has_decorator(k))
-        || (def.kind == DefinitionKind::Method && def.name == "__init__")
+        || def.is_init()
 }
 
 /// A body that only stands in for overriding implementations.

@@ -43,7 +43,7 @@ impl Selection {
         {
             return false;
         }
-        if !self.init && definition.kind == DefinitionKind::Method && definition.name == "__init__" {
+        if !self.init && definition.is_init() {
             return false;
         }
         let mut current = Some(definition);

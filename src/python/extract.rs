@@ -148,7 +148,7 @@ impl Walker<'_> {
     /// blocks, not in functions nested in it): recorded on the class.
     fn instance_attributes(&mut self, statement: Node<'_>, scope: Option<usize>) {
         let Some(init) = scope.and_then(|at| self.definitions.get(at)) else { return };
-        if init.name != "__init__" || init.kind != DefinitionKind::Method {
+        if !init.is_init() {
             return;
         }
         let Some(receiver) = init.params.first().filter(|p| p.implicit).map(|p| p.name.clone()) else { return };
@@ -237,8 +237,7 @@ impl Walker<'_> {
     /// constructor).
     fn lift_init_raises(&mut self, at: usize) {
         let Some(init) = self.definitions.get(at) else { return };
-        if init.kind != DefinitionKind::Method || init.name != "__init__" || init.has_decorator(DecoratorKind::Overload)
-        {
+        if !init.is_init() || init.has_decorator(DecoratorKind::Overload) {
             return;
         }
         let raises = init.facts.raises.clone();
@@ -250,8 +249,7 @@ impl Walker<'_> {
     /// When `init` is a class's `__init__`, records its parameters on the class
     /// (and starts its instance attributes afresh: the last `__init__` wins).
     fn register_init(&mut self, init: &Definition) {
-        if init.kind != DefinitionKind::Method || init.name != "__init__" || init.has_decorator(DecoratorKind::Overload)
-        {
+        if !init.is_init() || init.has_decorator(DecoratorKind::Overload) {
             return;
         }
         let class = init.parent.and_then(|p| self.definitions.get_mut(p)).and_then(|c| c.class.as_mut());

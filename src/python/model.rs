@@ -104,6 +104,11 @@ impl Definition {
         self.params.iter().filter(|p| !p.implicit)
     }
 
+    /// A class's `__init__` method.
+    pub fn is_init(&self) -> bool {
+        self.kind == DefinitionKind::Method && self.name == "__init__"
+    }
+
     pub fn is_private(&self) -> bool {
         self.name.starts_with('_') && !self.is_magic()
     }
