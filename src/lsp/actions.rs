@@ -56,10 +56,7 @@ pub fn offered(uri: &str, document: &Document, offset: usize) -> Vec<ActionData>
         line,
     };
     let mut actions = Vec::new();
-    let (qualname, line, has_docstring) = match document.file.definitions_at(offset).pop() {
-        Some(innermost) => (Some(innermost.qualname), innermost.line, innermost.has_docstring),
-        None => (None, 1, document.file.module_docstring_exists()),
-    };
+    let (qualname, line, has_docstring) = target_at(document, offset);
     if has_docstring {
         actions.push(action(ActionKind::Update, qualname.clone(), line));
         actions.push(action(ActionKind::Regenerate, qualname, line));
@@ -80,12 +77,18 @@ pub fn offered(uri: &str, document: &Document, offset: usize) -> Vec<ActionData>
     actions
 }
 
+/// What an action at `offset` is about: the innermost definition there (its
+/// qualified name and line), else the module; and whether it has a docstring.
+fn target_at(document: &Document, offset: usize) -> (Option<String>, usize, bool) {
+    match document.file.definitions_at(offset).pop() {
+        Some(innermost) => (Some(innermost.qualname), innermost.line, innermost.has_docstring),
+        None => (None, 1, document.file.module_docstring_exists()),
+    }
+}
+
 /// The quick fix of `kind` for the definition (or module) at `offset`.
 pub fn fix(uri: &str, document: &Document, offset: usize, kind: ActionKind) -> Option<ActionData> {
-    let (qualname, line) = match document.file.definitions_at(offset).pop() {
-        Some(innermost) => (Some(innermost.qualname), innermost.line),
-        None => (None, 1),
-    };
+    let (qualname, line, _) = target_at(document, offset);
     Some(ActionData { uri: uri.to_string(), version: document.version, kind, qualname, line })
 }
 
