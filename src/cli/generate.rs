@@ -195,7 +195,7 @@ fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outc
     let (bytes, source) = read_source(path)?;
     let (encoding, bom) = (source.encoding, source.bom);
     let mut file = SourceFile::parse(source.text).with_context(|| path.display().to_string())?;
-    if file.module().has_syntax_errors {
+    if file.has_syntax_errors() {
         // Say where, or the user is left searching the file.
         let near = python::first_error_line(file.tree())
             .map(|line| format!(" (the first near line {line})"))
@@ -212,7 +212,7 @@ fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outc
     // A last guard: the result must parse as cleanly as the original did. The
     // reparse is incremental, so the guard costs a fraction of a parse.
     file.apply_edits(&edits).with_context(|| path.display().to_string())?;
-    if file.module().has_syntax_errors {
+    if file.has_syntax_errors() {
         bail!("{}: the edited text would not parse; the file is left as it was (please report this)", path.display());
     }
     let edited = file.text().to_string();

@@ -69,6 +69,12 @@ impl SourceFile {
         self.module.get_or_init(|| extract(&self.tree, &self.text))
     }
 
+    /// Whether tree-sitter found an error or a missing node, from the tree
+    /// alone (no source model built).
+    pub fn has_syntax_errors(&self) -> bool {
+        self.tree.root_node().has_error()
+    }
+
     /// The source model, if it has been built for the current text.
     pub fn module_if_built(&self) -> Option<&Module> {
         self.module.get()
