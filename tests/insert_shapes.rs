@@ -1,6 +1,6 @@
 //! Exact insertion for the shapes that break naive docstring tools.
 
-use docwright::docstring::insert::{Target, apply_edits, placement};
+use docwright::docstring::insert::{Target, placement};
 use docwright::python::{self, source_text};
 use pretty_assertions::assert_eq;
 
@@ -20,7 +20,9 @@ fn with_docstring(source: &str, qualname: &str) -> String {
     };
     let place = placement(source, &module, target).unwrap();
     let edit = place.edit(&literal(&place.indent));
-    apply_edits(source, &[edit])
+    let mut file = python::SourceFile::parse(source.to_string()).unwrap();
+    file.edit(edit.range, &edit.new_text).unwrap();
+    file.text().to_string()
 }
 
 #[test]

@@ -283,19 +283,3 @@ fn indent_unit(source: &str) -> String {
     }
     " ".repeat(smallest.filter(|&w| w <= 8).unwrap_or(4))
 }
-
-/// Applies non-overlapping edits to `source`.
-pub fn apply_edits(source: &str, edits: &[TextEdit]) -> String {
-    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
-    sorted.sort_by_key(|e| (e.range.start, e.range.end));
-    let mut out = String::with_capacity(source.len() + edits.iter().map(|e| e.new_text.len()).sum::<usize>());
-    let mut at = 0;
-    for edit in sorted {
-        let start = edit.range.start.clamp(at, source.len());
-        out.push_str(&source[at..start]);
-        out.push_str(&edit.new_text);
-        at = edit.range.end.clamp(start, source.len());
-    }
-    out.push_str(&source[at..]);
-    out
-}
