@@ -9,4 +9,5 @@ pub mod files;
 pub mod line_index;
 pub mod llm;
 pub mod lsp;
+pub mod prompt;
 pub mod python;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::write::write_atomically;
 use crate::config::{self, Settings};
 use crate::docstring::Style;
-use crate::engine::{self, Action, EngineOptions, Mode, PlannedEdit, Selection, Templates};
+use crate::engine::{self, Action, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
 use crate::files::{FileFilter, python_files, read_source};
 use crate::python::{self, SourceFile, source_text};
 
@@ -110,9 +110,18 @@ fn project_settings(paths: &[PathBuf]) -> Settings {
 
 /// What happened to one file.
 enum Outcome {
-    Unchanged,
-    Changed { original: String, edited: String, edits: Vec<PlannedEdit> },
+    Unchanged { failures: Vec<Failure> },
+    Changed { original: String, edited: String, edits: Vec<PlannedEdit>, failures: Vec<Failure> },
     Skipped(String),
+}
+
+impl Outcome {
+    fn failures(&self) -> &[Failure] {
+        match self {
+            Outcome::Unchanged { failures } | Outcome::Changed { failures, .. } => failures,
+            Outcome::Skipped(_) => &[],
+        }
+    }
 }
 
 pub fn run(args: &GenerateArgs) -> Result<i32> {
@@ -133,11 +142,20 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let (mut changed_files, mut docstrings, mut skipped) = (0, 0, 0);
+    let (mut changed_files, mut docstrings, mut skipped, mut failed) = (0, 0, 0, 0);
     for (path, outcome) in &outcomes {
+        for failure in outcome.failures() {
+            failed += 1;
+            eprintln!("docwright: {}:{}: {}: {}", path.display(), failure.line, failure.qualname, failure.error);
+        }
         match outcome {
-            Outcome::Unchanged => {}
-            Outcome::Changed { original, edited, edits } => {
+            Outcome::Unchanged { .. } => {}
+            Outcome::Changed { original, edited, edits, .. } => {
+                for planned in edits {
+                    if let Some(note) = &planned.note {
+                        eprintln!("docwright: {}:{}: {}: {note}", path.display(), planned.line, planned.qualname);
+                    }
+                }
                 changed_files += 1;
                 docstrings += edits.len();
                 if args.check {
@@ -161,14 +179,15 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
     }
     out.flush()?;
     let verb = if args.write { "wrote" } else { "would write" };
+    let failures = if failed > 0 { format!(", {failed} docstring{} failed", plural(failed)) } else { String::new() };
     eprintln!(
-        "docwright: {verb} {docstrings} docstring{} in {changed_files} file{}; {} file{} checked, {skipped} skipped",
+        "docwright: {verb} {docstrings} docstring{} in {changed_files} file{}; {} file{} checked, {skipped} skipped{failures}",
         plural(docstrings),
         plural(changed_files),
         files.len(),
         plural(files.len())
     );
-    let failed = skipped > 0 || (args.check && docstrings > 0);
+    let failed = skipped > 0 || failed > 0 || (args.check && docstrings > 0);
     Ok(i32::from(failed))
 }
 
@@ -183,7 +202,7 @@ fn process(path: &Path, options: &EngineOptions, write: bool) -> Outcome {
         Err(error) => Outcome::Skipped(format!("{error:#}")),
     };
     let what = match &outcome {
-        Outcome::Unchanged => "unchanged".to_string(),
+        Outcome::Unchanged { .. } => "unchanged".to_string(),
         Outcome::Changed { edits, .. } => format!("{} docstrings", edits.len()),
         Outcome::Skipped(_) => "skipped".to_string(),
     };
@@ -202,10 +221,10 @@ fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outc
             .unwrap_or_default();
         bail!("{}: has syntax errors{near}; fix them first", path.display());
     }
-    let planned =
+    let engine::ModulePlan { edits: planned, failures } =
         engine::edits(file.text(), file.module(), options, &Templates).with_context(|| path.display().to_string())?;
     if planned.is_empty() {
-        return Ok(Outcome::Unchanged);
+        return Ok(Outcome::Unchanged { failures });
     }
     let original = file.text().to_string();
     let edits: Vec<_> = planned.iter().map(|p| (p.edit.range.clone(), p.edit.new_text.as_str())).collect();
@@ -221,7 +240,7 @@ fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outc
             .with_context(|| format!("{}: cannot be written back", path.display()))?;
         write_atomically(path, &bytes, &new_bytes)?;
     }
-    Ok(Outcome::Changed { original, edited, edits: planned })
+    Ok(Outcome::Changed { original, edited, edits: planned, failures })
 }
 
 fn write_diff(out: &mut impl Write, path: &Path, original: &str, edited: &str) -> Result<()> {

@@ -98,6 +98,9 @@ pub struct PlannedEdit {
     pub line: usize,
     pub action: Action,
     pub edit: TextEdit,
+    /// What the user should know about how it was written (a model answer
+    /// that failed its checks, so the offline skeleton stands in).
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,11 +110,29 @@ pub enum Action {
     Regenerated,
 }
 
-/// Writes a fresh docstring for one target. The offline templates implement
-/// it today; a language model client implements the same trait, so both front
-/// doors work the same with either.
+/// Writes a fresh docstring for one target. The offline templates and the
+/// model client implement it, so both front doors work the same with either.
 pub trait DocstringWriter: Send + Sync {
-    fn write(&self, request: &WriteRequest<'_>) -> Result<Docstring, WriteError>;
+    fn write(&self, request: &WriteRequest<'_>) -> Result<Written, WriteError>;
+
+    /// Writes several at once; a writer that waits on a network overlaps
+    /// them. The results are in the order of `requests`.
+    fn write_all(&self, requests: &[WriteRequest<'_>]) -> Vec<Result<Written, WriteError>> {
+        requests.iter().map(|request| self.write(request)).collect()
+    }
+}
+
+/// A docstring a writer wrote, and what the user should know about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub docstring: Docstring,
+    pub note: Option<String>,
+}
+
+impl From<Docstring> for Written {
+    fn from(docstring: Docstring) -> Self {
+        Written { docstring, note: None }
+    }
 }
 
 /// What a writer is asked for.
@@ -131,7 +152,15 @@ pub struct WriteError(pub String);
 pub struct Templates;
 
 impl DocstringWriter for Templates {
-    fn write(&self, request: &WriteRequest<'_>) -> Result<Docstring, WriteError> {
+    fn write(&self, request: &WriteRequest<'_>) -> Result<Written, WriteError> {
+        Templates::skeleton(request).map(Written::from)
+    }
+}
+
+impl Templates {
+    /// The offline docstring for the request's target: every entry the code
+    /// calls for, with placeholder prose.
+    pub fn skeleton(request: &WriteRequest<'_>) -> Result<Docstring, WriteError> {
         match request.target {
             Target::Module => Ok(offline::generate_module(request.module)),
             Target::Definition(index) => {
@@ -154,25 +183,58 @@ pub enum EngineError {
     Write(#[from] WriteError),
 }
 
-/// The edits for one module, in document order: every target the selection
-/// wants, in `options.mode`.
+/// The edits for one module, and the targets whose writer failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModulePlan {
+    /// In document order.
+    pub edits: Vec<PlannedEdit>,
+    pub failures: Vec<Failure>,
+}
+
+/// A target left as it was because its docstring could not be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub qualname: String,
+    pub line: usize,
+    pub error: WriteError,
+}
+
+/// The edits for one module: every target the selection wants, in
+/// `options.mode`. Fresh docstrings are asked of `writer` all at once, so a
+/// model writer overlaps them; a target the writer fails on is reported and
+/// the others go ahead.
 pub fn edits(
     source: &str,
     module: &Module,
     options: &EngineOptions,
     writer: &dyn DocstringWriter,
-) -> Result<Vec<PlannedEdit>, EngineError> {
+) -> Result<ModulePlan, EngineError> {
     let mut targets = Vec::new();
     if options.selection.module {
         targets.push(Target::Module);
     }
     targets
         .extend((0..module.definitions.len()).filter(|&i| options.selection.wants(module, i)).map(Target::Definition));
-    let mut planned = Vec::new();
+    let fresh: Vec<Target> =
+        targets.iter().copied().filter(|&t| needs_fresh(existing_docstring(module, t), options.mode)).collect();
+    let requests: Vec<WriteRequest<'_>> =
+        fresh.iter().map(|&target| WriteRequest { source, module, target, options }).collect();
+    let mut written: Vec<Option<Result<Written, WriteError>>> =
+        writer.write_all(&requests).into_iter().map(Some).collect();
+    let mut plan = ModulePlan::default();
     for target in targets {
-        planned.extend(edit(source, module, target, options, writer)?);
+        let answer = fresh.iter().position(|&t| t == target).and_then(|i| written.get_mut(i)?.take());
+        let fresh = || answer.unwrap_or_else(|| writer.write(&WriteRequest { source, module, target, options }));
+        match edit_with(source, module, target, options, fresh) {
+            Ok(edit) => plan.edits.extend(edit),
+            Err(EngineError::Write(error)) => {
+                let (qualname, line) = name_and_line(module, target);
+                plan.failures.push(Failure { qualname, line, error });
+            }
+            Err(error) => return Err(error),
+        }
     }
-    Ok(planned)
+    Ok(plan)
 }
 
 /// The edit for one target in `options.mode`, whatever the selection says
@@ -184,23 +246,54 @@ pub fn edit(
     options: &EngineOptions,
     writer: &dyn DocstringWriter,
 ) -> Result<Option<PlannedEdit>, EngineError> {
-    let request = WriteRequest { source, module, target, options };
-    let decided = match target {
-        Target::Module => {
-            let existing = module.docstring.as_ref().map(|d| d.value.as_str());
-            decide(existing, options, || writer.write(&request), |old| old.clone())?
-                .map(|decision| (decision, "<module>".to_string(), 1))
-        }
-        Target::Definition(index) => {
-            let definition = module.definitions.get(index).ok_or(InsertError::NoSuchDefinition(index))?;
-            let existing = definition.docstring.as_ref().map(|d| d.value.as_str());
-            let merged = |old: &Docstring| crate::docstring::merge(old, definition);
-            decide(existing, options, || writer.write(&request), merged)?
-                .map(|decision| (decision, definition.qualname.clone(), definition.line))
-        }
+    edit_with(source, module, target, options, || writer.write(&WriteRequest { source, module, target, options }))
+}
+
+fn edit_with(
+    source: &str,
+    module: &Module,
+    target: Target,
+    options: &EngineOptions,
+    fresh: impl FnOnce() -> Result<Written, WriteError>,
+) -> Result<Option<PlannedEdit>, EngineError> {
+    let existing = existing_docstring(module, target);
+    let merged = |old: &Docstring| match target {
+        Target::Module => old.clone(),
+        Target::Definition(index) => match module.definitions.get(index) {
+            Some(definition) => crate::docstring::merge(old, definition),
+            None => old.clone(),
+        },
     };
-    let Some(((action, doc, style), qualname, line)) = decided else { return Ok(None) };
-    Ok(Some(plan(source, module, target, qualname, line, action, &doc, style, options)?))
+    if let Target::Definition(index) = target {
+        module.definitions.get(index).ok_or(InsertError::NoSuchDefinition(index))?;
+    }
+    let Some((action, written, style)) = decide(existing, options, fresh, merged)? else { return Ok(None) };
+    let (qualname, line) = name_and_line(module, target);
+    let mut planned = plan(source, module, target, qualname, line, action, &written.docstring, style, options)?;
+    planned.note = written.note;
+    Ok(Some(planned))
+}
+
+fn existing_docstring(module: &Module, target: Target) -> Option<&str> {
+    let docstring = match target {
+        Target::Module => module.docstring.as_ref(),
+        Target::Definition(index) => module.definitions.get(index)?.docstring.as_ref(),
+    };
+    docstring.map(|d| d.value.as_str())
+}
+
+fn name_and_line(module: &Module, target: Target) -> (String, usize) {
+    match target {
+        Target::Module => ("<module>".to_string(), 1),
+        Target::Definition(index) => {
+            module.definitions.get(index).map(|d| (d.qualname.clone(), d.line)).unwrap_or_default()
+        }
+    }
+}
+
+/// Whether this mode asks the writer for a new docstring.
+fn needs_fresh(existing: Option<&str>, mode: Mode) -> bool {
+    existing.is_none() || mode == Mode::All
 }
 
 /// Whether and how a definition's docstring changes in this mode, and the
@@ -208,9 +301,9 @@ pub fn edit(
 fn decide(
     existing: Option<&str>,
     options: &EngineOptions,
-    fresh: impl FnOnce() -> Result<Docstring, WriteError>,
+    fresh: impl FnOnce() -> Result<Written, WriteError>,
     merged: impl FnOnce(&Docstring) -> Docstring,
-) -> Result<Option<(Action, Docstring, Style)>, WriteError> {
+) -> Result<Option<(Action, Written, Style)>, WriteError> {
     Ok(match (existing, options.mode) {
         (None, _) => Some((Action::Added, fresh()?, options.style)),
         (Some(_), Mode::Missing) => None,
@@ -224,7 +317,7 @@ fn decide(
             let style = crate::docstring::detect_style(text).unwrap_or(options.style);
             let old = crate::docstring::parse(text, None);
             let new = merged(&old);
-            (new != old).then_some((Action::Updated, new, style))
+            (new != old).then_some((Action::Updated, Written::from(new), style))
         }
     })
 }
@@ -244,7 +337,7 @@ fn plan(
     let place = placement(source, module, target)?;
     let render_options = RenderOptions { style, width: options.width, indent: place.indent.clone() };
     let edit = place.edit(&render(doc, &render_options));
-    Ok(PlannedEdit { target, qualname, line, action, edit })
+    Ok(PlannedEdit { target, qualname, line, action, edit, note: None })
 }
 
 /// Definitions (and the module) that should have a docstring and lack one.

@@ -37,6 +37,8 @@ pub enum Problem {
     ContentFilter,
     ContextLengthExceeded,
     UnsupportedParameter(String),
+    /// The answer's JSON schema was refused.
+    InvalidSchema,
     RateLimited,
     QuotaExhausted,
     ServerError,
@@ -71,17 +73,7 @@ pub fn parse_error(status: u16, body: &[u8]) -> ServiceError {
         .unwrap_or_else(|| shorten(text.trim()));
     let inner = error.get("innererror").or_else(|| error.get("inner_error"));
     let results = inner.and_then(|i| i.get("content_filter_result").or_else(|| i.get("content_filter_results")));
-    let mut filtered: Vec<String> = results
-        .and_then(Value::as_object)
-        .map(|categories| {
-            categories
-                .iter()
-                .filter(|(_, verdict)| verdict.get("filtered").and_then(Value::as_bool) == Some(true))
-                .map(|(name, _)| name.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    filtered.sort();
+    let filtered = super::response::filtered_categories(results);
     ServiceError {
         status,
         code: string(error.get("code")).or_else(|| string(json.get("statusCode")).filter(|_| error == &json)),
@@ -111,6 +103,7 @@ impl ServiceError {
             (_, "PermissionDenied") => Problem::PermissionDenied,
             _ if self.kind.as_deref() == Some("insufficient_quota") => Problem::QuotaExhausted,
             (400, _) if message.contains("api version") => Problem::ApiVersionNotSupported,
+            (400, _) if message.starts_with("invalid schema") => Problem::InvalidSchema,
             (401, _) => Problem::Unauthorized,
             (403, _) if message.contains("virtual network") || message.contains("firewall") => Problem::Firewall,
             (403, _) => Problem::PermissionDenied,
@@ -148,6 +141,7 @@ impl ServiceError {
             }
             Problem::ContextLengthExceeded => "the prompt is too long for this model: lower the prompt budget".to_string(),
             Problem::UnsupportedParameter(param) => format!("this model does not accept `{param}`"),
+            Problem::InvalidSchema => "the service refused the answer's JSON schema: please report this".to_string(),
             Problem::RateLimited => "the rate limit was reached; docwright waits as the service asks".to_string(),
             Problem::QuotaExhausted => "the quota is used up for now: raise it, or try again later".to_string(),
             Problem::ServerError => "the service had an error; it may pass".to_string(),
@@ -245,6 +239,13 @@ mod tests {
             Problem::QuotaExhausted
         );
         assert_eq!(problem(503, "Loading model"), Problem::ServerError);
+        assert_eq!(
+            problem(
+                400,
+                r#"{"error":{"message":"Invalid schema for response_format 'd': In context=(), 'additionalProperties' is required","param":"response_format","code":null}}"#
+            ),
+            Problem::InvalidSchema
+        );
         let key = parse_error(401, br#"{"error":{"code":"401","message":"denied"}}"#);
         assert!(key.advice().contains("AZURE_OPENAI_API_KEY"));
     }

@@ -1,14 +1,22 @@
-//! The model client's building blocks (Azure OpenAI, OpenAI, local
-//! OpenAI-compatible servers): so far the providers' differences, reading their
-//! error answers, the retry policy of the wire contract, and the type that
-//! keeps secrets out of logs.
+//! The model client (Azure OpenAI, OpenAI, local OpenAI-compatible servers):
+//! the providers' differences, the HTTP client with the retry policy of the
+//! wire contract, reading answers and error answers, usage counters, and the
+//! type that keeps secrets out of logs.
 
+pub mod client;
+pub mod cost;
 pub mod error;
 pub mod provider;
+pub mod response;
 pub mod retry;
 pub mod secret;
+pub mod stats;
+pub mod writer;
 
+pub use client::{ChatMessage, Client, ClientOptions, LlmError, OutputMode, StructuredAnswer};
 pub use error::{Problem, ServiceError, parse_error};
 pub use provider::{Credential, Provider, from_env};
 pub use retry::{Attempt, Decision, RetryPolicy, decide, retry_after};
 pub use secret::Secret;
+pub use stats::Stats;
+pub use writer::ModelWriter;

@@ -114,7 +114,7 @@ pub fn edits(data: &ActionData, document: &Document, options: &EngineOptions) ->
     if data.kind == ActionKind::GenerateAllMissing {
         options.mode = Mode::Missing;
         let planned = engine::edits(source, module, &options, &Templates)?;
-        return Ok(planned.into_iter().map(|p| p.edit).collect());
+        return Ok(planned.edits.into_iter().map(|p| p.edit).collect());
     }
     options.mode = match data.kind {
         ActionKind::Update => Mode::Update,

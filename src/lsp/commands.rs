@@ -163,7 +163,7 @@ fn file_edit(
     if module.has_syntax_errors {
         return Err(format!("{name} has syntax errors; skipped"));
     }
-    let planned = engine::edits(document.text(), module, options, &Templates).map_err(|e| e.to_string())?;
+    let planned = engine::edits(document.text(), module, options, &Templates).map_err(|e| e.to_string())?.edits;
     if planned.is_empty() {
         return Ok(None);
     }

@@ -1,0 +1,460 @@
+//! The model client: one HTTP client for every provider, with the retry
+//! policy of the wire contract, structured output with fallbacks, and answers
+//! checked against their schema before anyone reads them.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Value, json};
+
+use super::error::{Problem, ServiceError, parse_error};
+use super::provider::{Credential, Provider};
+use super::response::{ChatResponse, Unusable};
+use super::retry::{Attempt, Decision, RetryPolicy, decide};
+use super::stats::Stats;
+
+/// How the answer's shape is asked for. Servers that lack one get the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OutputMode {
+    /// `response_format: json_schema` with `strict: true`.
+    JsonSchema = 0,
+    /// A forced function call whose parameters are the schema.
+    Tool = 1,
+    /// `response_format: json_object`, the schema described in the prompt.
+    JsonObject = 2,
+}
+
+impl OutputMode {
+    fn from_u8(value: u8) -> Self {
+        match value {
+            0 => OutputMode::JsonSchema,
+            1 => OutputMode::Tool,
+            _ => OutputMode::JsonObject,
+        }
+    }
+
+    fn next(self) -> Option<Self> {
+        match self {
+            OutputMode::JsonSchema => Some(OutputMode::Tool),
+            OutputMode::Tool => Some(OutputMode::JsonObject),
+            OutputMode::JsonObject => None,
+        }
+    }
+}
+
+/// Everything that shapes the client, apart from where it sends.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub retry: RetryPolicy,
+    pub connect_timeout: Duration,
+    /// The whole request, answer included.
+    pub request_timeout: Duration,
+    /// Upper bound on the answer's tokens.
+    pub max_completion_tokens: u32,
+    /// Reasoning models (o-series, gpt-5) take no temperature.
+    pub reasoning: bool,
+    /// The first output mode to try.
+    pub output_mode: OutputMode,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(120),
+            max_completion_tokens: 1024,
+            reasoning: false,
+            output_mode: OutputMode::JsonSchema,
+        }
+    }
+}
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChatMessage {
+    pub role: String,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn system(content: impl Into<String>) -> Self {
+        ChatMessage { role: "system".into(), content: content.into() }
+    }
+
+    pub fn user(content: impl Into<String>) -> Self {
+        ChatMessage { role: "user".into(), content: content.into() }
+    }
+
+    pub fn assistant(content: impl Into<String>) -> Self {
+        ChatMessage { role: "assistant".into(), content: content.into() }
+    }
+}
+
+/// Why a request produced no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LlmError {
+    /// The service refused the request; its words and what to do.
+    #[error("{} ({}): {}", .0.message, .0.status, .0.advice())]
+    Service(Box<ServiceError>),
+    /// The service asked for a wait beyond the cap: the quota is spent.
+    #[error("the quota is used up{}: raise it, or try again later", wait_words(*.wait))]
+    QuotaExhausted { wait: Option<Duration> },
+    /// No answer came: connection, TLS or timeout.
+    #[error("could not get an answer from {url}: {detail}")]
+    Transport { url: String, detail: String },
+    #[error("the answer was cut off at the token limit ({limit} tokens): raise `maxCompletionTokens`")]
+    Truncated { limit: u32 },
+    #[error("the service's content filter stopped the answer{}; nothing was written", categories(.0))]
+    AnswerFiltered(Vec<String>),
+    #[error("the model declined: {0}")]
+    Refused(String),
+    /// The answer is not the JSON object asked for.
+    #[error("the answer is not usable: {0}")]
+    Malformed(String),
+    /// The answer does not match the schema; each problem.
+    #[error("the answer does not match its schema: {}", .0.join("; "))]
+    Schema(Vec<String>),
+}
+
+fn wait_words(wait: Option<Duration>) -> String {
+    wait.map(|w| format!(" (the service asked to wait {} s)", w.as_secs())).unwrap_or_default()
+}
+
+fn categories(names: &[String]) -> String {
+    if names.is_empty() { String::new() } else { format!(" ({})", names.join(", ")) }
+}
+
+impl LlmError {
+    /// A short name for counting failures by kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LlmError::Service(error) => match error.problem() {
+                Problem::Unauthorized | Problem::PermissionDenied => "auth",
+                Problem::Firewall => "firewall",
+                Problem::DeploymentNotFound | Problem::NotFound => "not_found",
+                Problem::ApiVersionNotSupported => "api_version",
+                Problem::ContentFilter => "content_filter",
+                Problem::ContextLengthExceeded => "context_too_long",
+                Problem::UnsupportedParameter(_) => "unsupported_parameter",
+                Problem::InvalidSchema => "invalid_schema",
+                Problem::RateLimited => "rate_limited",
+                Problem::QuotaExhausted => "quota_exhausted",
+                Problem::ServerError => "server",
+                Problem::Other => "refused_request",
+            },
+            LlmError::QuotaExhausted { .. } => "quota_exhausted",
+            LlmError::Transport { .. } => "transport",
+            LlmError::Truncated { .. } => "truncated",
+            LlmError::AnswerFiltered(_) => "content_filter",
+            LlmError::Refused(_) => "refused",
+            LlmError::Malformed(_) => "malformed",
+            LlmError::Schema(_) => "schema",
+        }
+    }
+
+    /// Whether every later request would fail the same way (wrong key,
+    /// wrong endpoint, quota spent): a batch stops instead of repeating it.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self.kind(), "auth" | "firewall" | "not_found" | "api_version" | "quota_exhausted")
+    }
+}
+
+/// A JSON object answer and what it cost.
+#[derive(Debug, Clone)]
+pub struct StructuredAnswer {
+    pub value: Value,
+    pub usage: super::cost::Usage,
+    /// The model that answered, as the service names it.
+    pub model: Option<String>,
+}
+
+/// The client for one configured model.
+pub struct Client {
+    http: reqwest::Client,
+    provider: Provider,
+    credential: Credential,
+    options: ClientOptions,
+    /// The output mode that works with this server, learnt on the way.
+    mode: AtomicU8,
+    stats: Mutex<Stats>,
+}
+
+impl Client {
+    pub fn new(provider: Provider, credential: Credential, options: ClientOptions) -> Result<Self, String> {
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            .user_agent(concat!("docwright/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let mode = AtomicU8::new(options.output_mode as u8);
+        Ok(Client { http, provider, credential, options, mode, stats: Mutex::new(Stats::default()) })
+    }
+
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> Stats {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Asks for one JSON object matching `schema` (named `name`), falling back
+    /// from strict schemas to a forced tool to JSON mode on servers that lack
+    /// one, and checks the object against the schema.
+    pub async fn structured(
+        &self,
+        messages: &[ChatMessage],
+        name: &str,
+        schema: &Value,
+    ) -> Result<StructuredAnswer, LlmError> {
+        let mut mode = OutputMode::from_u8(self.mode.load(Ordering::Relaxed));
+        loop {
+            let body = self.structured_body(messages, name, schema, mode);
+            match self.send(&self.provider.chat_url(), &body).await {
+                Err(LlmError::Service(error)) if lacks_output_mode(&error, mode) => match mode.next() {
+                    Some(next) => {
+                        tracing::info!("the server does not take {mode:?} output; trying {next:?}");
+                        self.mode.fetch_max(next as u8, Ordering::Relaxed);
+                        mode = next;
+                    }
+                    None => return Err(LlmError::Service(error)),
+                },
+                Err(error) => return Err(error),
+                Ok((response, _)) => return self.read_answer(&response, schema),
+            }
+        }
+    }
+
+    fn read_answer(&self, response: &ChatResponse, schema: &Value) -> Result<StructuredAnswer, LlmError> {
+        let usage = response.usage.map(|u| u.usage()).unwrap_or_default();
+        let value = response.json_object().map_err(|unusable| match unusable {
+            Unusable::Filtered(categories) => LlmError::AnswerFiltered(categories),
+            Unusable::Truncated => LlmError::Truncated { limit: self.options.max_completion_tokens },
+            Unusable::Refused(text) => LlmError::Refused(text),
+            Unusable::Malformed(what) => LlmError::Malformed(what),
+        });
+        let value = value.and_then(|value| schema_problems(schema, &value).map(|()| value));
+        if let Err(error) = &value {
+            self.count(|s| s.failure(error.kind()));
+        }
+        Ok(StructuredAnswer { value: value?, usage, model: response.model.clone() })
+    }
+
+    fn structured_body(&self, messages: &[ChatMessage], name: &str, schema: &Value, mode: OutputMode) -> Value {
+        let mut messages: Vec<Value> = messages.iter().map(|m| json!(m)).collect();
+        let limit = self.options.max_completion_tokens;
+        let mut body = match mode {
+            OutputMode::JsonSchema => self.provider.chat_body(&messages, limit, Some((name, schema))),
+            OutputMode::Tool => {
+                let mut body = self.provider.chat_body(&messages, limit, None);
+                body["tools"] = json!([{
+                    "type": "function",
+                    "function": {"name": name, "description": "Return the answer.", "strict": true, "parameters": schema}
+                }]);
+                body["tool_choice"] = json!({"type": "function", "function": {"name": name}});
+                body["parallel_tool_calls"] = json!(false);
+                body
+            }
+            OutputMode::JsonObject => {
+                // JSON mode needs the shape in words, and the word "JSON".
+                messages.push(json!(ChatMessage::system(format!(
+                    "Answer with one JSON object matching this JSON Schema, and nothing else:\n{schema}"
+                ))));
+                let mut body = self.provider.chat_body(&messages, limit, None);
+                body["response_format"] = json!({"type": "json_object"});
+                body
+            }
+        };
+        if !self.options.reasoning {
+            body["temperature"] = json!(0);
+        }
+        body["seed"] = json!(0);
+        body
+    }
+
+    /// Sends `body` to `url` until it succeeds or the retry policy gives up.
+    /// Returns the parsed answer and the headers it came with.
+    async fn send(&self, url: &str, body: &Value) -> Result<(ChatResponse, Vec<(String, String)>), LlmError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| LlmError::Malformed(e.to_string()))?;
+        // One id for the logical request, the same on every retry.
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let started = Instant::now();
+        let mut retries = 0u32;
+        loop {
+            let mut request = self
+                .http
+                .post(url)
+                .header("content-type", "application/json")
+                .header("accept", "application/json")
+                .header("x-ms-client-request-id", &request_id)
+                .header("x-docwright-retry-count", retries.to_string())
+                .body(bytes.clone());
+            if let Some((name, value)) = self.provider.auth_header(&self.credential) {
+                request = request.header(name, value);
+            }
+            self.count(|s| s.requests += 1);
+            let outcome = match request.send().await {
+                Err(error) => Err(transport(url, &error)),
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = header_pairs(response.headers());
+                    match response.bytes().await {
+                        Err(error) => Err(transport(url, &error)),
+                        Ok(body) => Ok((status, headers, body)),
+                    }
+                }
+            };
+            let decision = match &outcome {
+                Ok((status, headers, body)) if (200..300).contains(status) => {
+                    let parsed: ChatResponse = serde_json::from_slice(body).map_err(|e| {
+                        self.count(|s| s.failure("malformed"));
+                        LlmError::Malformed(format!("the service answered {status} with a body that is not JSON ({e})"))
+                    })?;
+                    let usage = parsed.usage.map(|u| u.usage()).unwrap_or_default();
+                    let elapsed = started.elapsed();
+                    self.count(|s| s.success(usage, elapsed));
+                    return Ok((parsed, headers.clone()));
+                }
+                Ok((status, headers, body)) => {
+                    let error = parse_error(*status, body);
+                    let error_type = error.kind.clone().or_else(|| error.code.clone());
+                    let attempt = Attempt::Response { status: *status, headers, error_type: error_type.as_deref() };
+                    let decision = decide(&self.options.retry, attempt, retries, fastrand::f64(), SystemTime::now());
+                    (decision, LlmError::Service(Box::new(error)))
+                }
+                Err(error) => {
+                    let decision =
+                        decide(&self.options.retry, Attempt::Transport, retries, fastrand::f64(), SystemTime::now());
+                    (decision, error.clone())
+                }
+            };
+            let (decision, error) = decision;
+            match decision {
+                Decision::RetryAfter(wait) => {
+                    tracing::debug!("retrying in {wait:?} after: {error}");
+                    self.count(|s| s.retries += 1);
+                    tokio::time::sleep(wait).await;
+                    retries += 1;
+                }
+                Decision::GiveUp => {
+                    self.count(|s| s.failure(error.kind()));
+                    return Err(error);
+                }
+                Decision::QuotaExhausted(wait) => {
+                    self.count(|s| s.failure("quota_exhausted"));
+                    return Err(LlmError::QuotaExhausted { wait });
+                }
+            }
+        }
+    }
+
+    fn count(&self, update: impl FnOnce(&mut Stats)) {
+        if let Ok(mut stats) = self.stats.lock() {
+            update(&mut stats);
+        }
+    }
+}
+
+/// Whether `error` says the server does not take output `mode` (rather than
+/// something wrong with the request).
+fn lacks_output_mode(error: &ServiceError, mode: OutputMode) -> bool {
+    if error.status != 400 && error.status != 422 {
+        return false;
+    }
+    let param = error.param.as_deref().unwrap_or("");
+    let message = error.message.to_ascii_lowercase();
+    match mode {
+        OutputMode::JsonSchema => {
+            param.starts_with("response_format")
+                || message.contains("response_format")
+                || message.contains("json_schema")
+        }
+        OutputMode::Tool => param.starts_with("tool") || message.contains("tool"),
+        OutputMode::JsonObject => false,
+    }
+}
+
+/// Every way `value` misses `schema`, each with where.
+fn schema_problems(schema: &Value, value: &Value) -> Result<(), LlmError> {
+    let validator =
+        jsonschema::validator_for(schema).map_err(|e| LlmError::Schema(vec![format!("bad schema: {e}")]))?;
+    let problems: Vec<String> = validator
+        .iter_errors(value)
+        .map(|error| {
+            let path = error.instance_path().to_string();
+            if path.is_empty() { error.to_string() } else { format!("{path}: {error}") }
+        })
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(LlmError::Schema(problems)) }
+}
+
+fn transport(url: &str, error: &reqwest::Error) -> LlmError {
+    let detail = if error.is_timeout() {
+        "timed out".to_string()
+    } else if error.is_connect() {
+        "could not connect (check the endpoint, a proxy, or a firewall)".to_string()
+    } else {
+        // The source chain says what failed (reset, TLS, bad chunk).
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(inner) = source {
+            text = format!("{text}: {inner}");
+            source = inner.source();
+        }
+        text
+    };
+    LlmError::Transport { url: url.split('?').next().unwrap_or(url).to_string(), detail }
+}
+
+fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
+        .collect()
+}
+
+/// rustls needs one process-wide crypto provider; ring is the one built in.
+fn install_crypto_provider() {
+    // A second install reports the first one; either way one is set.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_checked_against_the_schema() {
+        let schema = crate::docstring::answer::schema();
+        let good = json!({"summary": "S.", "description": "", "params": [], "returns": "", "yields": "",
+            "raises": [], "attributes": []});
+        assert_eq!(schema_problems(&schema, &good), Ok(()));
+        let bad = json!({"summary": 3, "description": "", "params": [{"name": "a"}], "returns": "", "yields": "",
+            "raises": [], "attributes": [], "extra": true});
+        let Err(LlmError::Schema(problems)) = schema_problems(&schema, &bad) else { panic!("accepted") };
+        assert!(problems.iter().any(|p| p.starts_with("/summary")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.starts_with("/params/0")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("extra")), "{problems:?}");
+    }
+
+    #[test]
+    fn output_modes_fall_back_in_order() {
+        let schema_error = parse_error(
+            400,
+            br#"{"error":{"message":"Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.","type":"invalid_request_error","param":"response_format","code":null}}"#,
+        );
+        assert!(lacks_output_mode(&schema_error, OutputMode::JsonSchema));
+        assert!(!lacks_output_mode(&schema_error, OutputMode::JsonObject));
+        let tools = parse_error(400, br#"{"error":{"message":"tools are not supported","param":"tools"}}"#);
+        assert!(lacks_output_mode(&tools, OutputMode::Tool));
+        let key = parse_error(401, br#"{"error":{"code":"401","message":"denied"}}"#);
+        assert!(!lacks_output_mode(&key, OutputMode::JsonSchema));
+        assert_eq!(OutputMode::JsonSchema.next(), Some(OutputMode::Tool));
+        assert_eq!(OutputMode::JsonObject.next(), None);
+    }
+}

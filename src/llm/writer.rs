@@ -1,0 +1,124 @@
+//! The model as a docstring writer: the same interface the offline templates
+//! implement, so the language server and the CLI use whichever is configured.
+//!
+//! The model writes prose only. Its answer is checked against the schema and
+//! against the code; a failing answer is asked again once with the problems,
+//! and if it fails again the offline skeleton stands in, with a note, so a
+//! broken docstring never reaches the file.
+
+use std::sync::Arc;
+
+use crate::docstring::Docstring;
+use crate::docstring::answer::{self, Answer};
+use crate::engine::{DocstringWriter, Templates, WriteError, WriteRequest, Written};
+use crate::prompt;
+
+use super::client::{ChatMessage, Client, LlmError};
+
+const SCHEMA_NAME: &str = "python_docstring";
+
+pub struct ModelWriter {
+    client: Arc<Client>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl ModelWriter {
+    /// `runtime` runs the requests; `write` blocks on it, so it must be
+    /// called off the runtime's own threads (a blocking task, or a plain
+    /// thread).
+    pub fn new(client: Arc<Client>, runtime: tokio::runtime::Handle) -> Self {
+        ModelWriter { client, runtime }
+    }
+
+    pub fn client(&self) -> &Arc<Client> {
+        &self.client
+    }
+}
+
+/// One docstring to ask for: everything owned, so it can run as a task.
+struct Job {
+    messages: Vec<ChatMessage>,
+    skeleton: Docstring,
+}
+
+fn job(request: &WriteRequest<'_>) -> Result<Job, WriteError> {
+    let skeleton = Templates::skeleton(request)?;
+    Ok(Job { messages: prompt::docstring_messages(request, &skeleton), skeleton })
+}
+
+impl DocstringWriter for ModelWriter {
+    fn write(&self, request: &WriteRequest<'_>) -> Result<Written, WriteError> {
+        let job = job(request)?;
+        self.runtime.block_on(ask(self.client.clone(), job))
+    }
+
+    fn write_all(&self, requests: &[WriteRequest<'_>]) -> Vec<Result<Written, WriteError>> {
+        let jobs: Vec<Result<Job, WriteError>> = requests.iter().map(job).collect();
+        let client = self.client.clone();
+        self.runtime.block_on(async move {
+            // The client's limiter bounds how many are in flight.
+            let mut tasks = tokio::task::JoinSet::new();
+            let mut results: Vec<Option<Result<Written, WriteError>>> = Vec::with_capacity(jobs.len());
+            for (index, job) in jobs.into_iter().enumerate() {
+                match job {
+                    Ok(job) => {
+                        let client = client.clone();
+                        tasks.spawn(async move { (index, ask(client, job).await) });
+                        results.push(None);
+                    }
+                    Err(error) => results.push(Some(Err(error))),
+                }
+            }
+            while let Some(joined) = tasks.join_next().await {
+                match joined {
+                    Ok((index, result)) => results[index] = Some(result),
+                    Err(error) => tracing::error!("a docstring request stopped: {error}"),
+                }
+            }
+            results
+                .into_iter()
+                .map(|r| r.unwrap_or_else(|| Err(WriteError("the request stopped before it finished".into()))))
+                .collect()
+        })
+    }
+}
+
+/// Asks for one docstring, and once more when the answer does not hold up.
+async fn ask(client: Arc<Client>, job: Job) -> Result<Written, WriteError> {
+    let schema = answer::schema();
+    let mut messages = job.messages;
+    let mut problems = Vec::new();
+    for attempt in 0..2 {
+        let (said, found): (Option<String>, Vec<String>) =
+            match client.structured(&messages, SCHEMA_NAME, &schema).await {
+                Ok(structured) => {
+                    let parsed: Result<Answer, String> =
+                        serde_json::from_value(structured.value.clone()).map_err(|e| e.to_string());
+                    match parsed.map_err(|e| vec![e]).and_then(|a| answer::check(&a, &job.skeleton).map(|()| a)) {
+                        Ok(answer) => return Ok(Written::from(answer::apply(&answer, &job.skeleton))),
+                        Err(found) => (Some(structured.value.to_string()), found),
+                    }
+                }
+                Err(LlmError::Schema(found)) => (None, found),
+                Err(error @ (LlmError::Malformed(_) | LlmError::Truncated { .. })) => (None, vec![error.to_string()]),
+                Err(error) => return Err(WriteError(error.to_string())),
+            };
+        problems = found;
+        if attempt == 0 {
+            if let Some(said) = said {
+                messages.push(ChatMessage::assistant(said));
+            }
+            messages.push(ChatMessage::user(format!(
+                "That answer does not fit the code: {}. Answer again, describing exactly the listed entries.",
+                problems.join("; ")
+            )));
+        }
+    }
+    Ok(Written {
+        docstring: job.skeleton,
+        note: Some(format!(
+            "the model's answer did not fit the code twice ({}); the docstring is the offline skeleton",
+            problems.join("; ")
+        )),
+    })
+}
