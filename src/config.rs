@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::docstring::Style;
 use crate::engine::EngineOptions;
+use crate::llm::ModelSettings;
 
 /// How loudly a finding is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -22,11 +23,14 @@ pub enum Severity {
     Error,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub engine: EngineOptions,
     /// Severity of "missing docstring" diagnostics.
     pub missing_docstrings: Severity,
+    /// The model, when one is configured here (the environment may name one
+    /// too).
+    pub model: ModelSettings,
 }
 
 impl Default for Settings {
@@ -34,6 +38,7 @@ impl Default for Settings {
         Settings {
             engine: EngineOptions { width: 88, ..EngineOptions::default() },
             missing_docstrings: Severity::default(),
+            model: ModelSettings::default(),
         }
     }
 }
@@ -46,6 +51,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("private", "also expect docstrings on _private names (default false)"),
     ("nested", "also expect docstrings on functions nested in functions (default false)"),
     ("init", "also expect docstrings on __init__ (default false)"),
+    ("model", "the model service: a table, see the model keys"),
 ];
 
 impl Settings {
@@ -96,6 +102,11 @@ impl Settings {
                     }
                     None => Some(format!("expected true or false, got {value}")),
                 },
+                "model" => {
+                    // Each problem inside the table names its own key.
+                    problems.extend(self.model.apply(value, &format!("{source}: docwright.{key}")));
+                    None
+                }
                 _ => Some("unknown setting".to_string()),
             };
             if let Some(problem) = problem {

@@ -2,15 +2,17 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use super::write::write_atomically;
-use crate::config::{self, Settings};
+use crate::config::Settings;
 use crate::docstring::Style;
-use crate::engine::{self, Action, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
+use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
 use crate::files::{FileFilter, python_files, read_source};
+use crate::llm::{Client, ModelWriter, Stats};
 use crate::python::{self, SourceFile, source_text};
 
 #[derive(clap::Args, Debug)]
@@ -22,6 +24,13 @@ pub struct GenerateArgs {
     /// while no model is configured).
     #[arg(long)]
     pub offline: bool,
+    /// The model to use (a name `[tool.docwright.model.deployments]` maps to a deployment, or the deployment
+    /// itself) [default: `model.model` in [tool.docwright], else AZURE_OPENAI_DEPLOYMENT].
+    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
+    pub model: Option<String>,
+    /// Model requests in flight at once [default: `model.concurrency`, else 8].
+    #[arg(long, value_name = "N", conflicts_with = "offline")]
+    pub concurrency: Option<usize>,
     /// Docstring style: google, numpy, sphinx, epytext or pep257 [default: google, or
     /// `style` in the project's pyproject.toml [tool.docwright]].
     #[arg(long)]
@@ -87,27 +96,6 @@ impl GenerateArgs {
     }
 }
 
-/// The settings of `[tool.docwright]` in the nearest pyproject.toml above the
-/// first path. Bad keys are reported and left at their defaults.
-fn project_settings(paths: &[PathBuf]) -> Settings {
-    let mut settings = Settings::default();
-    let Some(start) = paths.first().and_then(|p| std::fs::canonicalize(p).ok()) else { return settings };
-    let Some(pyproject) = start.ancestors().map(|dir| dir.join("pyproject.toml")).find(|p| p.is_file()) else {
-        return settings;
-    };
-    let table = std::fs::read_to_string(&pyproject).map_err(|e| e.to_string()).and_then(|t| config::from_pyproject(&t));
-    match table {
-        Ok(Some(table)) => {
-            for problem in settings.apply(&table, &pyproject.display().to_string()) {
-                eprintln!("docwright: warning: {problem}");
-            }
-        }
-        Ok(None) => {}
-        Err(error) => eprintln!("docwright: warning: {} is not used: {error}", pyproject.display()),
-    }
-    settings
-}
-
 /// What happened to one file.
 enum Outcome {
     Unchanged { failures: Vec<Failure> },
@@ -124,21 +112,72 @@ impl Outcome {
     }
 }
 
-pub fn run(args: &GenerateArgs) -> Result<i32> {
-    if !args.offline {
+/// The model writer, when a model is configured and wanted.
+struct Model {
+    writer: ModelWriter,
+    concurrency: usize,
+    // Runs the requests; dropped after the writer.
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn model(args: &GenerateArgs, settings: &Settings) -> Result<Option<Model>> {
+    if args.offline {
+        return Ok(None);
+    }
+    let mut model_settings = settings.model.clone();
+    if let Some(name) = &args.model {
+        model_settings.model = Some(name.clone());
+        model_settings.deployment = None;
+    }
+    if let Some(concurrency) = args.concurrency {
+        model_settings.concurrency = Some(concurrency.clamp(1, 256));
+    }
+    let lookup = |name: &str| std::env::var(name).ok();
+    let config = model_settings.resolve(&lookup).map_err(|e| {
+        anyhow::anyhow!("the model is not fully configured: {e} (or use --offline to write from templates)")
+    })?;
+    let Some(config) = config else {
         // Templates are the fallback, so the tool is useful on a fresh machine.
         eprintln!("docwright: no model is configured; writing docstrings from templates (as with --offline)");
-    }
+        return Ok(None);
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the model client's runtime")?;
+    let client = Client::from_config(&config).map_err(|e| anyhow::anyhow!("the model client: {e}"))?;
+    let writer = ModelWriter::new(Arc::new(client), runtime.handle().clone());
+    Ok(Some(Model { writer, concurrency: config.concurrency, _runtime: runtime }))
+}
+
+pub fn run(args: &GenerateArgs) -> Result<i32> {
     if let Some(width) = args.width
         && width < 20
     {
         bail!("--width {width} is too small (at least 20)");
     }
+    let settings = super::project_settings(&args.paths);
+    let model = model(args, &settings)?;
     let filter = FileFilter::new(&args.filter.include, &args.filter.exclude)?;
     let files = python_files(&args.paths, &filter)?;
-    let options = args.engine_options(&project_settings(&args.paths));
-    let outcomes: Vec<(PathBuf, Outcome)> =
-        files.par_iter().map(|path| (path.clone(), process(path, &options, args.write))).collect();
+    let options = args.engine_options(&settings);
+    let writer: &dyn DocstringWriter = match &model {
+        Some(model) => &model.writer,
+        None => &Templates,
+    };
+    let document_all = || -> Vec<(PathBuf, Outcome)> {
+        files.par_iter().map(|path| (path.clone(), process(path, &options, writer, args.write))).collect()
+    };
+    // Files wait on the network with a model: more of them at once.
+    let outcomes = match &model {
+        Some(model) => rayon::ThreadPoolBuilder::new()
+            .num_threads(model.concurrency.clamp(1, 64))
+            .build()
+            .context("cannot start worker threads")?
+            .install(document_all),
+        None => document_all(),
+    };
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -187,17 +226,46 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
         files.len(),
         plural(files.len())
     );
+    if let Some(model) = &model {
+        eprintln!("docwright: {}", usage_line(&model.writer.client().stats()));
+        if let Some(error) = model.writer.client().fatal_error() {
+            eprintln!("docwright: the run stopped asking the model: {error}");
+        }
+    }
     let failed = skipped > 0 || failed > 0 || (args.check && docstrings > 0);
     Ok(i32::from(failed))
+}
+
+/// The model's work in one line: requests, retries, tokens, failures.
+fn usage_line(stats: &Stats) -> String {
+    let usage = &stats.usage;
+    let mut line = format!(
+        "model: {} request{}, {} retr{}, {} prompt tokens ({} cached), {} completion tokens",
+        stats.requests,
+        plural(usize::try_from(stats.requests).unwrap_or(2)),
+        stats.retries,
+        if stats.retries == 1 { "y" } else { "ies" },
+        usage.prompt_tokens,
+        usage.cached_tokens,
+        usage.completion_tokens
+    );
+    if stats.cost > 0.0 {
+        line.push_str(&format!(", about ${:.4}", stats.cost));
+    }
+    if !stats.failures.is_empty() {
+        let failures: Vec<String> = stats.failures.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+        line.push_str(&format!("; failures: {}", failures.join(", ")));
+    }
+    line
 }
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn process(path: &Path, options: &EngineOptions, write: bool) -> Outcome {
+fn process(path: &Path, options: &EngineOptions, writer: &dyn DocstringWriter, write: bool) -> Outcome {
     let started = std::time::Instant::now();
-    let outcome = match try_process(path, options, write) {
+    let outcome = match try_process(path, options, writer, write) {
         Ok(outcome) => outcome,
         Err(error) => Outcome::Skipped(format!("{error:#}")),
     };
@@ -210,7 +278,7 @@ fn process(path: &Path, options: &EngineOptions, write: bool) -> Outcome {
     outcome
 }
 
-fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outcome> {
+fn try_process(path: &Path, options: &EngineOptions, writer: &dyn DocstringWriter, write: bool) -> Result<Outcome> {
     let (bytes, source) = read_source(path)?;
     let (encoding, bom) = (source.encoding, source.bom);
     let mut file = SourceFile::parse(source.text).with_context(|| path.display().to_string())?;
@@ -222,7 +290,7 @@ fn try_process(path: &Path, options: &EngineOptions, write: bool) -> Result<Outc
         bail!("{}: has syntax errors{near}; fix them first", path.display());
     }
     let engine::ModulePlan { edits: planned, failures } =
-        engine::edits(file.text(), file.module(), options, &Templates).with_context(|| path.display().to_string())?;
+        engine::edits(file.text(), file.module(), options, writer).with_context(|| path.display().to_string())?;
     if planned.is_empty() {
         return Ok(Outcome::Unchanged { failures });
     }

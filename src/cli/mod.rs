@@ -1,8 +1,11 @@
 //! The command-line front door: subcommands that call the engine.
 
+mod doctor;
 mod generate;
 mod inventory;
 mod write;
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -18,7 +21,7 @@ pub struct Cli {
     log: String,
     /// Write logs to this file (appended) instead of stderr.
     #[arg(long, global = true, value_name = "PATH", display_order = 1001)]
-    log_file: Option<std::path::PathBuf>,
+    log_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -27,6 +30,8 @@ enum Command {
     Inventory(inventory::InventoryArgs),
     /// Write missing docstrings (or update existing ones) and show, write or check the result.
     Generate(generate::GenerateArgs),
+    /// Check the model configuration, the credentials and one tiny request, and say what is wrong.
+    Doctor(doctor::DoctorArgs),
     /// Run the language server on stdin/stdout (editors start this).
     Lsp(LspArgs),
 }
@@ -65,6 +70,7 @@ pub fn run() -> i32 {
     let result = match &cli.command {
         Command::Inventory(args) => inventory::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::Lsp(_) => crate::lsp::run_stdio().map(|()| 0),
     };
     match result {
@@ -116,4 +122,26 @@ fn init_logging(filter: &str, file: Option<&std::path::Path>) -> anyhow::Result<
         }
     }
     Ok(())
+}
+
+/// The settings of `[tool.docwright]` in the nearest pyproject.toml above the
+/// first path. Bad keys are reported and left at their defaults.
+pub(crate) fn project_settings(paths: &[PathBuf]) -> crate::config::Settings {
+    let mut settings = crate::config::Settings::default();
+    let Some(start) = paths.first().and_then(|p| std::fs::canonicalize(p).ok()) else { return settings };
+    let Some(pyproject) = start.ancestors().map(|dir| dir.join("pyproject.toml")).find(|p| p.is_file()) else {
+        return settings;
+    };
+    let table =
+        std::fs::read_to_string(&pyproject).map_err(|e| e.to_string()).and_then(|t| crate::config::from_pyproject(&t));
+    match table {
+        Ok(Some(table)) => {
+            for problem in settings.apply(&table, &pyproject.display().to_string()) {
+                eprintln!("docwright: warning: {problem}");
+            }
+        }
+        Ok(None) => {}
+        Err(error) => eprintln!("docwright: warning: {} is not used: {error}", pyproject.display()),
+    }
+    settings
 }

@@ -12,6 +12,8 @@ use super::error::{Problem, ServiceError, parse_error};
 use super::provider::{Credential, Provider};
 use super::response::{ChatResponse, Unusable};
 use super::retry::{Attempt, Decision, RetryPolicy, decide};
+use super::secret::Secret;
+use super::settings::{AuthConfig, ModelConfig};
 use super::stats::Stats;
 
 /// How the answer's shape is asked for. Servers that lack one get the next.
@@ -179,6 +181,9 @@ pub struct Client {
     /// The output mode that works with this server, learnt on the way.
     mode: AtomicU8,
     stats: Mutex<Stats>,
+    /// An error every later request would repeat (a refused key, a spent
+    /// quota): once seen, requests fail with it at once.
+    fatal: Mutex<Option<LlmError>>,
 }
 
 impl Client {
@@ -191,7 +196,37 @@ impl Client {
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         let mode = AtomicU8::new(options.output_mode as u8);
-        Ok(Client { http, provider, credential, options, mode, stats: Mutex::new(Stats::default()) })
+        Ok(Client {
+            http,
+            provider,
+            credential,
+            options,
+            mode,
+            stats: Mutex::new(Stats::default()),
+            fatal: Mutex::new(None),
+        })
+    }
+
+    /// The client a resolved configuration describes.
+    pub fn from_config(config: &ModelConfig) -> Result<Self, String> {
+        let credential = match &config.auth {
+            AuthConfig::None => Credential::None,
+            AuthConfig::KeyEnv(names) => names
+                .iter()
+                .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+                .map(|key| Credential::ApiKey(Secret::new(key.trim())))
+                .ok_or_else(|| format!("none of {} is set", names.join(", ")))?,
+            AuthConfig::TokenEnv(name) => std::env::var(name)
+                .map(|token| Credential::Bearer(Secret::new(token.trim())))
+                .map_err(|_| format!("{name} is not set"))?,
+            other => return Err(format!("{other:?} is not supported yet")),
+        };
+        Client::new(config.provider.clone(), credential, config.client.clone())
+    }
+
+    /// The error that stopped this client, if one did.
+    pub fn fatal_error(&self) -> Option<LlmError> {
+        self.fatal.lock().ok().and_then(|f| f.clone())
     }
 
     pub fn provider(&self) -> &Provider {
@@ -207,6 +242,25 @@ impl Client {
     /// from strict schemas to a forced tool to JSON mode on servers that lack
     /// one, and checks the object against the schema.
     pub async fn structured(
+        &self,
+        messages: &[ChatMessage],
+        name: &str,
+        schema: &Value,
+    ) -> Result<StructuredAnswer, LlmError> {
+        if let Some(error) = self.fatal_error() {
+            return Err(error);
+        }
+        let result = self.structured_once(messages, name, schema).await;
+        if let Err(error) = &result
+            && error.is_fatal()
+            && let Ok(mut fatal) = self.fatal.lock()
+        {
+            fatal.get_or_insert_with(|| error.clone());
+        }
+        result
+    }
+
+    async fn structured_once(
         &self,
         messages: &[ChatMessage],
         name: &str,

@@ -10,13 +10,15 @@ pub mod provider;
 pub mod response;
 pub mod retry;
 pub mod secret;
+pub mod settings;
 pub mod stats;
 pub mod writer;
 
 pub use client::{ChatMessage, Client, ClientOptions, LlmError, OutputMode, StructuredAnswer};
 pub use error::{Problem, ServiceError, parse_error};
-pub use provider::{Credential, Provider, from_env};
+pub use provider::{Credential, Provider};
 pub use retry::{Attempt, Decision, RetryPolicy, decide, retry_after};
 pub use secret::Secret;
+pub use settings::{ModelConfig, ModelSettings};
 pub use stats::Stats;
 pub use writer::ModelWriter;

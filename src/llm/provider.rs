@@ -8,7 +8,7 @@ use super::secret::Secret;
 
 /// Azure's latest GA dated API version.
 pub const DEFAULT_AZURE_API_VERSION: &str = "2024-10-21";
-const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Provider {
@@ -46,6 +46,20 @@ impl Provider {
             Provider::OpenAi { base_url, .. } | Provider::Local { base_url, .. } => {
                 format!("{}/chat/completions", trim(base_url))
             }
+        }
+    }
+
+    /// The service and where it is, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Provider::AzureClassic { endpoint, deployment, api_version } => {
+                format!("Azure OpenAI at {}, deployment `{deployment}`, api-version {api_version}", trim(endpoint))
+            }
+            Provider::AzureV1 { endpoint, deployment } => {
+                format!("Azure OpenAI (v1) at {}, deployment `{deployment}`", azure_base(endpoint))
+            }
+            Provider::OpenAi { base_url, model } => format!("OpenAI at {}, model `{model}`", trim(base_url)),
+            Provider::Local { base_url, model } => format!("local server at {}, model `{model}`", trim(base_url)),
         }
     }
 
@@ -122,63 +136,9 @@ fn encode_segment(value: &str) -> String {
         .collect()
 }
 
-/// The provider and credential the usual environment variables describe, for
-/// `deployment` (or model). Azure wins when an Azure endpoint is set. A
-/// bearer token (`AZURE_OPENAI_AD_TOKEN`) wins over a key, as in the official
-/// SDKs. `lookup` reads one variable (the environment, or a test's table).
-pub fn from_env(lookup: impl Fn(&str) -> Option<String>, deployment: &str) -> Option<(Provider, Credential)> {
-    let get = |names: &[&str]| names.iter().find_map(|name| lookup(name).filter(|v| !v.trim().is_empty()));
-    let deployment = if deployment.is_empty() {
-        get(&["AZURE_OPENAI_DEPLOYMENT"]).unwrap_or_default()
-    } else {
-        deployment.to_string()
-    };
-    if let Some(endpoint) = get(&["AZURE_OPENAI_ENDPOINT"]) {
-        let credential = match (get(&["AZURE_OPENAI_AD_TOKEN"]), get(&["AZURE_OPENAI_API_KEY", "AZURE_OPENAI_KEY"])) {
-            (Some(token), _) => Credential::Bearer(Secret::new(token)),
-            (None, Some(key)) => Credential::ApiKey(Secret::new(key)),
-            (None, None) => Credential::None,
-        };
-        let version = get(&["OPENAI_API_VERSION", "AZURE_OPENAI_VERSION"]);
-        let provider = match version.as_deref() {
-            Some("v1") => Provider::AzureV1 { endpoint, deployment },
-            Some(version) => Provider::AzureClassic { endpoint, deployment, api_version: version.to_string() },
-            None => Provider::AzureClassic { endpoint, deployment, api_version: DEFAULT_AZURE_API_VERSION.to_string() },
-        };
-        return Some((provider, credential));
-    }
-    let key = get(&["OPENAI_API_KEY"]);
-    let base_url = get(&["OPENAI_BASE_URL"]);
-    if key.is_none() && base_url.is_none() {
-        return None;
-    }
-    let credential = key.map_or(Credential::None, |k| Credential::ApiKey(Secret::new(k)));
-    let provider = match base_url {
-        Some(base_url) if is_loopback(&base_url) => Provider::Local { base_url, model: deployment },
-        Some(base_url) => Provider::OpenAi { base_url, model: deployment },
-        None => Provider::OpenAi { base_url: OPENAI_BASE_URL.to_string(), model: deployment },
-    };
-    Some((provider, credential))
-}
-
-/// Whether `url` names this machine (a local model server).
-fn is_loopback(url: &str) -> bool {
-    let authority = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.split(':').next().unwrap_or(""),
-    };
-    matches!(host, "localhost" | "0.0.0.0" | "::1") || host.starts_with("127.")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-    }
 
     #[test]
     fn urls_for_every_provider() {
@@ -232,47 +192,5 @@ mod tests {
         assert_eq!(body.get("max_tokens"), None);
         let local = Provider::Local { base_url: "http://localhost:11434/v1".into(), model: "llama3".into() };
         assert_eq!(local.chat_body(&messages, 5, None)["max_tokens"], 5, "Ollama ignores max_completion_tokens");
-    }
-
-    #[test]
-    fn environment_variables_users_already_have() {
-        let (provider, credential) = from_env(
-            env(&[("AZURE_OPENAI_ENDPOINT", "https://r.openai.azure.com"), ("AZURE_OPENAI_API_KEY", "key")]),
-            "gpt-4o",
-        )
-        .unwrap();
-        assert_eq!(
-            provider,
-            Provider::AzureClassic {
-                endpoint: "https://r.openai.azure.com".into(),
-                deployment: "gpt-4o".into(),
-                api_version: DEFAULT_AZURE_API_VERSION.into()
-            }
-        );
-        assert_eq!(credential, Credential::ApiKey(Secret::new("key")));
-        // The older names, a v1 version, and a token that wins over the key.
-        let (provider, credential) = from_env(
-            env(&[
-                ("AZURE_OPENAI_ENDPOINT", "https://r"),
-                ("AZURE_OPENAI_KEY", "old"),
-                ("AZURE_OPENAI_AD_TOKEN", "jwt"),
-                ("AZURE_OPENAI_VERSION", "v1"),
-                ("AZURE_OPENAI_DEPLOYMENT", "dep"),
-            ]),
-            "",
-        )
-        .unwrap();
-        assert_eq!(provider, Provider::AzureV1 { endpoint: "https://r".into(), deployment: "dep".into() });
-        assert_eq!(credential, Credential::Bearer(Secret::new("jwt")));
-        let (provider, _) =
-            from_env(env(&[("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1"), ("OPENAI_API_KEY", "x")]), "m").unwrap();
-        assert!(matches!(provider, Provider::Local { .. }));
-        for local in ["http://localhost:11434/v1", "http://[::1]:8000/v1", "http://127.0.0.2/v1"] {
-            assert!(is_loopback(local), "{local}");
-        }
-        assert!(!is_loopback("https://api.example.com/v1"));
-        let (provider, _) = from_env(env(&[("OPENAI_API_KEY", "sk")]), "gpt-4o").unwrap();
-        assert_eq!(provider.chat_url(), "https://api.openai.com/v1/chat/completions");
-        assert_eq!(from_env(env(&[]), "m"), None, "nothing configured");
     }
 }
