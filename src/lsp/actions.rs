@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::document::Document;
 use crate::docstring::insert::{Target, TextEdit};
-use crate::engine::{self, EngineOptions, Mode, Templates};
+use crate::engine::{self, DocstringWriter, EngineOptions, Mode};
 
 /// What an action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,7 +104,13 @@ pub enum ResolveError {
 
 /// The edits `data` makes on `document` (which may be newer than the version
 /// the action was offered for: the target is then found again by name).
-pub fn edits(data: &ActionData, document: &Document, options: &EngineOptions) -> Result<Vec<TextEdit>, ResolveError> {
+/// Also returns what the user should know about how they were written.
+pub fn edits(
+    data: &ActionData,
+    document: &Document,
+    options: &EngineOptions,
+    writer: &dyn DocstringWriter,
+) -> Result<(Vec<TextEdit>, Vec<String>), ResolveError> {
     let module = document.file.module();
     if module.has_syntax_errors {
         return Err(ResolveError::SyntaxErrors);
@@ -113,8 +119,10 @@ pub fn edits(data: &ActionData, document: &Document, options: &EngineOptions) ->
     let mut options = options.clone();
     if data.kind == ActionKind::GenerateAllMissing {
         options.mode = Mode::Missing;
-        let planned = engine::edits(source, module, &options, &Templates)?;
-        return Ok(planned.edits.into_iter().map(|p| p.edit).collect());
+        let plan = engine::edits(source, module, &options, writer)?;
+        let mut notes: Vec<String> = plan.edits.iter().filter_map(|p| note(&p.qualname, p.note.as_deref())).collect();
+        notes.extend(plan.failures.iter().map(|f| format!("`{}`: {}", f.qualname, f.error)));
+        return Ok((plan.edits.into_iter().map(|p| p.edit).collect(), notes));
     }
     options.mode = match data.kind {
         ActionKind::Update => Mode::Update,
@@ -133,6 +141,11 @@ pub fn edits(data: &ActionData, document: &Document, options: &EngineOptions) ->
             Target::Definition(index)
         }
     };
-    let planned = engine::edit(source, module, target, &options, &Templates)?;
-    Ok(planned.into_iter().map(|p| p.edit).collect())
+    let planned = engine::edit(source, module, target, &options, writer)?;
+    let notes = planned.iter().filter_map(|p| note(&p.qualname, p.note.as_deref())).collect();
+    Ok((planned.into_iter().map(|p| p.edit).collect(), notes))
+}
+
+fn note(qualname: &str, note: Option<&str>) -> Option<String> {
+    note.map(|note| format!("`{qualname}`: {note}"))
 }

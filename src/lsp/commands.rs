@@ -14,7 +14,7 @@ use tower_lsp_server::ls_types as lsp;
 
 use super::convert;
 use super::document::Document;
-use crate::engine::{self, EngineOptions, Mode, Templates};
+use crate::engine::{self, DocstringWriter, EngineOptions, Mode};
 use crate::files::{FileFilter, python_files, read_source};
 use crate::line_index::PositionEncoding;
 
@@ -39,6 +39,8 @@ pub struct Batch {
     pub encoding: PositionEncoding,
     pub options: EngineOptions,
     pub progress: bool,
+    /// Writes the docstrings: the model when one is configured.
+    pub writer: Arc<dyn DocstringWriter>,
 }
 
 /// The `.py` files under `roots`, with the open documents' current versions in
@@ -128,26 +130,32 @@ async fn edit_for(job: &Job, batch: &Batch) -> Result<Option<(lsp::WorkspaceEdit
     let mut options = batch.options.clone();
     options.mode = Mode::Missing;
     let encoding = batch.encoding;
-    match job {
+    let writer = Arc::clone(&batch.writer);
+    // Parsing, and waiting on a model: off the async threads.
+    let computed = match job {
         // The open document's own version: the editor refuses the edit if it
         // has moved on.
         Job::Open { uri, document } => {
-            file_edit(document, uri.clone(), Some(document.version), uri.as_str(), &options, encoding)
+            let (uri, document) = (uri.clone(), Arc::clone(document));
+            tokio::task::spawn_blocking(move || {
+                let name = uri.as_str().to_string();
+                file_edit(&document, uri, Some(document.version), &name, &options, encoding, &*writer)
+            })
+            .await
         }
         Job::OnDisk { path } => {
             let path = path.clone();
-            // Reading and parsing a file: off the async threads.
             tokio::task::spawn_blocking(move || {
                 let (_, source) = read_source(&path).map_err(|e| format!("{e:#}"))?;
                 let document = Document::new(source.text, 0).map_err(|e| format!("{}: {e}", path.display()))?;
                 let uri = lsp::Uri::from_file_path(&path).ok_or_else(|| format!("{} has no URI", path.display()))?;
                 // Computed from the disk: no version to tie it to.
-                file_edit(&document, uri, None, &path.display().to_string(), &options, encoding)
+                file_edit(&document, uri, None, &path.display().to_string(), &options, encoding, &*writer)
             })
             .await
-            .map_err(|e| e.to_string())?
         }
-    }
+    };
+    computed.map_err(|e| e.to_string())?
 }
 
 /// The missing docstrings of one document as a workspace edit, and how many.
@@ -158,12 +166,17 @@ fn file_edit(
     name: &str,
     options: &EngineOptions,
     encoding: PositionEncoding,
+    writer: &dyn DocstringWriter,
 ) -> Result<Option<(lsp::WorkspaceEdit, usize)>, String> {
     let module = document.file.module();
     if module.has_syntax_errors {
         return Err(format!("{name} has syntax errors; skipped"));
     }
-    let planned = engine::edits(document.text(), module, options, &Templates).map_err(|e| e.to_string())?.edits;
+    let plan = engine::edits(document.text(), module, options, writer).map_err(|e| e.to_string())?;
+    for failure in &plan.failures {
+        tracing::warn!("{name}:{}: {}: {}", failure.line, failure.qualname, failure.error);
+    }
+    let planned = plan.edits;
     if planned.is_empty() {
         return Ok(None);
     }

@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::Value;
+use tower_lsp_server::LanguageServer;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types as lsp;
-use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, ActionData, ActionKind};
 use super::commands::{self, Batch, Job};
@@ -22,9 +22,10 @@ use super::completion::docstring_completion;
 use super::convert;
 use super::document::Document;
 use crate::config::{self, Settings, Severity};
-use crate::engine::EngineOptions;
 use crate::engine::findings::findings;
+use crate::engine::{DocstringWriter, EngineOptions, Templates};
 use crate::line_index::PositionEncoding;
+use crate::llm::{Client, ModelSettings, ModelWriter};
 
 /// The command a code action carries when the client cannot resolve edits.
 pub const APPLY_ACTION_COMMAND: &str = "docwright.applyAction";
@@ -38,7 +39,7 @@ const DIAGNOSTICS_DELAY: Duration = Duration::from_millis(60);
 /// Cheap to clone: background tasks take a clone.
 #[derive(Clone)]
 pub struct Server {
-    client: Client,
+    client: tower_lsp_server::Client,
     state: Arc<Mutex<State>>,
 }
 
@@ -61,6 +62,10 @@ struct State {
     /// Batch runs under way, by progress token, with their cancel flags.
     batches: HashMap<String, Arc<AtomicBool>>,
     batch_count: u64,
+    /// Writes docstrings: the model when one is configured, else templates.
+    writer: Arc<dyn DocstringWriter>,
+    /// The model settings `writer` was built from.
+    writer_settings: Option<ModelSettings>,
 }
 
 /// What the diagnostics report.
@@ -87,7 +92,7 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl Server {
-    pub fn new(client: Client) -> Self {
+    pub fn new(client: tower_lsp_server::Client) -> Self {
         let state = State {
             documents: HashMap::new(),
             encoding: PositionEncoding::default(),
@@ -100,6 +105,8 @@ impl Server {
             shows_progress: false,
             batches: HashMap::new(),
             batch_count: 0,
+            writer: Arc::new(Templates),
+            writer_settings: None,
         };
         Server { client, state: Arc::new(Mutex::new(state)) }
     }
@@ -169,6 +176,7 @@ impl Server {
                 encoding: state.encoding,
                 options: state.settings.engine.clone(),
                 progress: state.shows_progress,
+                writer: Arc::clone(&state.writer),
             };
             (batch, jobs(&state))
         };
@@ -209,12 +217,24 @@ impl Server {
     }
 
     /// The edit an action makes on the current version of its document.
-    fn workspace_edit(&self, data: &ActionData) -> Result<lsp::WorkspaceEdit> {
+    async fn workspace_edit(&self, data: ActionData) -> Result<lsp::WorkspaceEdit> {
         let uri: lsp::Uri =
             data.uri.parse().map_err(|_| invalid_params(format!("`{}` is not a document URI", data.uri)))?;
         let (document, encoding, options) =
             self.snapshot(&uri).ok_or_else(|| invalid_params(format!("{} is not open", data.uri)))?;
-        let edits = actions::edits(data, &document, &options).map_err(|error| request_failed(error.to_string()))?;
+        let writer = Arc::clone(&self.state().writer);
+        // A model answers in seconds: off the async threads, which keep
+        // serving the editor meanwhile.
+        let computed = {
+            let document = Arc::clone(&document);
+            tokio::task::spawn_blocking(move || actions::edits(&data, &document, &options, &*writer)).await
+        };
+        let (edits, notes) = computed
+            .map_err(|error| request_failed(format!("the docstring could not be written: {error}")))?
+            .map_err(|error| request_failed(error.to_string()))?;
+        for note in notes {
+            self.client.show_message(lsp::MessageType::WARNING, format!("docwright: {note}")).await;
+        }
         let edits = convert::text_edits(&document, &edits, encoding);
         Ok(convert::document_edit(uri, Some(document.version), edits))
     }
@@ -251,6 +271,12 @@ impl State {
                 problems.extend(settings.apply(value, source));
             }
         }
+        if self.writer_settings.as_ref() != Some(&settings.model) {
+            let (writer, problem) = writer_for(&settings.model);
+            self.writer = writer;
+            self.writer_settings = Some(settings.model.clone());
+            problems.extend(problem);
+        }
         self.settings = settings;
         problems
     }
@@ -270,6 +296,24 @@ impl State {
             // Keep the last good table.
             Err(error) => vec![format!("{} is not valid TOML: {error}", path.display())],
         }
+    }
+}
+
+/// The writer the model settings (and the environment) call for: the model
+/// when one is configured, else templates, with what stood in the way.
+fn writer_for(settings: &ModelSettings) -> (Arc<dyn DocstringWriter>, Option<String>) {
+    let lookup = |name: &str| std::env::var(name).ok();
+    let built = settings.resolve(&lookup).and_then(|config| {
+        let Some(config) = config else { return Ok(None) };
+        let runtime = tokio::runtime::Handle::try_current().map_err(|e| e.to_string())?;
+        let client = Client::from_config(&config)?;
+        tracing::info!("docstrings come from {}", config.provider.describe());
+        Ok(Some(ModelWriter::new(Arc::new(client), runtime)))
+    });
+    match built {
+        Ok(Some(writer)) => (Arc::new(writer), None),
+        Ok(None) => (Arc::new(Templates), None),
+        Err(problem) => (Arc::new(Templates), Some(format!("model: {problem}; docstrings come from templates"))),
     }
 }
 
@@ -542,7 +586,7 @@ impl LanguageServer for Server {
             .as_ref()
             .and_then(|d| serde_json::from_value(d.clone()).ok())
             .ok_or_else(|| invalid_params("this code action carries no docwright data".to_string()))?;
-        action.edit = Some(self.workspace_edit(&data)?);
+        action.edit = Some(self.workspace_edit(data).await?);
         Ok(action)
     }
 
@@ -572,7 +616,7 @@ impl LanguageServer for Server {
             .first()
             .and_then(|a| serde_json::from_value(a.clone()).ok())
             .ok_or_else(|| invalid_params(format!("{APPLY_ACTION_COMMAND} takes the action's data")))?;
-        let edit = self.workspace_edit(&data)?;
+        let edit = self.workspace_edit(data).await?;
         // The command answers at once; the edit is applied by the client.
         let client = self.client.clone();
         tokio::spawn(async move {
