@@ -6,11 +6,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::error::{Problem, ServiceError, parse_error};
 use super::provider::{Credential, Provider};
-use super::response::{ChatResponse, Unusable};
+use super::response::{ChatResponse, Unusable, WireUsage};
 use super::retry::{Attempt, Decision, RetryPolicy, decide};
 use super::secret::Secret;
 use super::settings::{AuthConfig, ModelConfig};
@@ -269,7 +270,7 @@ impl Client {
         let mut mode = OutputMode::from_u8(self.mode.load(Ordering::Relaxed));
         loop {
             let body = self.structured_body(messages, name, schema, mode);
-            match self.send(&self.provider.chat_url(), &body).await {
+            match self.send::<ChatResponse>(&self.provider.chat_url(), &body).await {
                 Err(LlmError::Service(error)) if lacks_output_mode(&error, mode) => match mode.next() {
                     Some(next) => {
                         tracing::info!("the server does not take {mode:?} output; trying {next:?}");
@@ -282,6 +283,27 @@ impl Client {
                 Ok((response, _)) => return self.read_answer(&response, schema),
             }
         }
+    }
+
+    /// Embeds `inputs` with the embedding deployment (or model) `deployment`,
+    /// through the same retries and limits as chat requests.
+    pub async fn embed(&self, deployment: &str, inputs: &[String]) -> Result<Embeddings, LlmError> {
+        if let Some(error) = self.fatal_error() {
+            return Err(error);
+        }
+        let provider = self.provider.with_deployment(deployment);
+        let mut body = json!({ "input": inputs });
+        if let Some(model) = provider.model() {
+            body["model"] = json!(model);
+        }
+        let (response, _) = self.send::<EmbeddingResponse>(&provider.embeddings_url(), &body).await?;
+        let mut data = response.data;
+        data.sort_by_key(|item| item.index);
+        if data.len() != inputs.len() {
+            return Err(LlmError::Malformed(format!("{} vectors for {} inputs", data.len(), inputs.len())));
+        }
+        let usage = response.usage.map(|u| u.usage()).unwrap_or_default();
+        Ok(Embeddings { vectors: data.into_iter().map(|item| item.embedding).collect(), usage })
     }
 
     fn read_answer(&self, response: &ChatResponse, schema: &Value) -> Result<StructuredAnswer, LlmError> {
@@ -333,7 +355,7 @@ impl Client {
 
     /// Sends `body` to `url` until it succeeds or the retry policy gives up.
     /// Returns the parsed answer and the headers it came with.
-    async fn send(&self, url: &str, body: &Value) -> Result<(ChatResponse, Vec<(String, String)>), LlmError> {
+    async fn send<T: DeserializeOwned>(&self, url: &str, body: &Value) -> Result<(T, Vec<(String, String)>), LlmError> {
         let bytes = serde_json::to_vec(body).map_err(|e| LlmError::Malformed(e.to_string()))?;
         // One id for the logical request, the same on every retry.
         let request_id = uuid::Uuid::new_v4().to_string();
@@ -365,11 +387,13 @@ impl Client {
             };
             let decision = match &outcome {
                 Ok((status, headers, body)) if (200..300).contains(status) => {
-                    let parsed: ChatResponse = serde_json::from_slice(body).map_err(|e| {
+                    let parsed: T = serde_json::from_slice(body).map_err(|e| {
                         self.count(|s| s.failure("malformed"));
                         LlmError::Malformed(format!("the service answered {status} with a body that is not JSON ({e})"))
                     })?;
-                    let usage = parsed.usage.map(|u| u.usage()).unwrap_or_default();
+                    let usage =
+                        serde_json::from_slice::<UsageOnly>(body).ok().and_then(|u| u.usage).unwrap_or_default();
+                    let usage = usage.usage();
                     let elapsed = started.elapsed();
                     self.count(|s| s.success(usage, elapsed));
                     return Ok((parsed, headers.clone()));
@@ -412,6 +436,34 @@ impl Client {
             update(&mut stats);
         }
     }
+}
+
+/// The usage of any answer (chat or embeddings).
+#[derive(serde::Deserialize)]
+struct UsageOnly {
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+/// Vectors for texts, in their order, and what they cost.
+#[derive(Debug, Clone)]
+pub struct Embeddings {
+    pub vectors: Vec<Vec<f32>>,
+    pub usage: super::cost::Usage,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct EmbeddingResponse {
+    data: Vec<EmbeddingItem>,
+    usage: Option<WireUsage>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct EmbeddingItem {
+    index: usize,
+    embedding: Vec<f32>,
 }
 
 /// Whether `error` says the server does not take output `mode` (rather than

@@ -49,6 +49,25 @@ impl Provider {
         }
     }
 
+    /// Where embedding requests go.
+    pub fn embeddings_url(&self) -> String {
+        let chat = self.chat_url();
+        chat.replacen("/chat/completions", "/embeddings", 1)
+    }
+
+    /// The same service, with another deployment (or model): the embedding
+    /// model is not the chat model.
+    pub fn with_deployment(&self, name: &str) -> Provider {
+        let mut other = self.clone();
+        match &mut other {
+            Provider::AzureClassic { deployment, .. } | Provider::AzureV1 { deployment, .. } => {
+                *deployment = name.into()
+            }
+            Provider::OpenAi { model, .. } | Provider::Local { model, .. } => *model = name.into(),
+        }
+        other
+    }
+
     /// The service and where it is, in words.
     pub fn describe(&self) -> String {
         match self {
@@ -158,6 +177,12 @@ mod tests {
         assert_eq!(openai.chat_url(), "https://api.openai.com/v1/chat/completions");
         let local = Provider::Local { base_url: "http://localhost:11434/v1/".into(), model: "llama3".into() };
         assert_eq!(local.chat_url(), "http://localhost:11434/v1/chat/completions");
+        assert_eq!(
+            classic.with_deployment("emb").embeddings_url(),
+            "https://res.openai.azure.com/openai/deployments/emb/embeddings?api-version=2024-10-21"
+        );
+        assert_eq!(v1.embeddings_url(), "https://res.openai.azure.com/openai/v1/embeddings");
+        assert_eq!(local.with_deployment("nomic").model(), Some("nomic"));
     }
 
     #[test]
