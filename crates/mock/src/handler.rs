@@ -459,7 +459,7 @@ fn fault_reply(fault: &Fault, operation: &str, version: &str, request_id: &str, 
             let secs = match (&r.retry_after, r.retry_after_ms) {
                 (Some(RetryAfter::Seconds(n)), _) => *n,
                 (Some(RetryAfter::HttpDate(n)), _) => *n as i64,
-                (None, Some(ms)) => (ms + 999).div_euclid(1000),
+                (None, Some(ms)) => ms.saturating_add(999).div_euclid(1000),
                 (None, None) => 1,
             };
             let message = if r.high_demand {
@@ -599,7 +599,7 @@ fn chat(
     }
 
     let prompt_tokens = count_messages(dep.family, messages);
-    let charge = prompt_tokens + limit.unwrap_or(0);
+    let charge = prompt_tokens.saturating_add(limit.unwrap_or(0));
     let remaining = match shared.lock().limiter.charge(name, &lim, charge, config.enforce_limits, at) {
         Ok(r) => r,
         Err(refused) => return rate_limited(refused, operation, version),
@@ -634,12 +634,12 @@ fn chat(
         Err(reply) => return fail(reply),
     };
 
-    if prompt_tokens + limit.unwrap_or(0) > dep.context_window {
+    if charge > dep.context_window {
         let message = match limit {
             Some(c) => format!(
                 "This model's maximum context length is {} tokens. However, you requested {} tokens ({prompt_tokens} in the messages, {c} in the completion). Please reduce the length of the messages or completion.",
                 dep.context_window,
-                prompt_tokens + c
+                prompt_tokens.saturating_add(c)
             ),
             None => format!(
                 "This model's maximum context length is {} tokens. However, your messages resulted in {prompt_tokens} tokens. Please reduce the length of the messages.",
@@ -651,7 +651,7 @@ fn chat(
 
     let reply = answer(config, name, dep, body, messages, surface, &mode, fault, prompt_tokens, limit);
     let mut reply = with_remaining(reply, remaining);
-    reply.delay += config.latency;
+    reply.delay = reply.delay.saturating_add(config.latency);
     reply
 }
 
@@ -1019,7 +1019,7 @@ fn finish_reply(mut reply: Reply, fault: Option<&Fault>) -> Reply {
         Some(Fault::NonJson) => {
             reply.body = b"upstream connect error or disconnect/reset before headers. reset reason: overflow".to_vec();
         }
-        Some(Fault::Delay(d)) => reply.delay += *d,
+        Some(Fault::Delay(d)) => reply.delay = reply.delay.saturating_add(*d),
         Some(Fault::ResetMidBody) => reply.delivery = Delivery::ResetMidBody,
         _ => {}
     }
@@ -1108,7 +1108,7 @@ fn embeddings(
         out["usage"] = json!({"prompt_tokens": tokens, "total_tokens": tokens});
     }
     let mut reply = finish_reply(with_remaining(Reply::json(200, &out), remaining), fault);
-    reply.delay += config.latency;
+    reply.delay = reply.delay.saturating_add(config.latency);
     reply
 }
 

@@ -108,7 +108,7 @@ impl Limiter {
         let req_limit = limits.requests();
         let tok_limit = limits.tokens();
         let over_requests = req_limit.is_some_and(|l| u.requests + 1 > l);
-        let over_tokens = tok_limit.is_some_and(|l| u.tokens + tokens > l);
+        let over_tokens = tok_limit.is_some_and(|l| u.tokens.saturating_add(tokens) > l);
         if enforce && (over_requests || over_tokens) {
             let remaining = Remaining {
                 requests: req_limit.map(|l| l.saturating_sub(u.requests)),
@@ -122,7 +122,7 @@ impl Limiter {
             return Err(Refused { wait, tokens: over_tokens && !over_requests, remaining });
         }
         u.requests += 1;
-        u.tokens += tokens;
+        u.tokens = u.tokens.saturating_add(tokens);
         Ok(Remaining {
             requests: req_limit.map(|l| l.saturating_sub(u.requests)),
             tokens: tok_limit.map(|l| l.saturating_sub(u.tokens)),

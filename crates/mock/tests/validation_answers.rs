@@ -47,6 +47,12 @@ fn malformed_bodies_get_400() {
     assert_eq!(chat(&server, "gpt-4o", &body).status, 400);
     body["tools"] = json!([{"type": "function"}]);
     assert_eq!(chat(&server, "gpt-4o", &body).status, 400);
+    // Extreme numbers are refused, not overflowed.
+    let mut body = user("hi MOCK_FAULT:429-ms=9223372036854775807");
+    assert_eq!(chat(&server, "gpt-4o", &body).status, 429);
+    body = user("hi");
+    body["max_completion_tokens"] = json!(u64::MAX);
+    assert_eq!(error(&chat(&server, "gpt-4o", &body))["code"], "context_length_exceeded");
     // The server is still fine afterwards.
     assert_eq!(chat(&server, "gpt-4o", &user("hi")).status, 200);
 }
