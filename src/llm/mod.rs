@@ -1,11 +1,12 @@
 //! The model client (Azure OpenAI, OpenAI, local OpenAI-compatible servers):
 //! the providers' differences, the HTTP client with the retry policy of the
-//! wire contract, reading answers and error answers, usage counters, and the
-//! type that keeps secrets out of logs.
+//! wire contract, reading answers and error answers, usage counters, the type
+//! that keeps secrets out of logs, and the client-side rate limiter.
 
 pub mod client;
 pub mod cost;
 pub mod error;
+pub mod limiter;
 pub mod provider;
 pub mod response;
 pub mod retry;
@@ -16,6 +17,7 @@ pub mod writer;
 
 pub use client::{ChatMessage, Client, ClientOptions, LlmError, OutputMode, StructuredAnswer};
 pub use error::{Problem, ServiceError, parse_error};
+pub use limiter::{Limiter, LimiterConfig, LimiterStats, Permit};
 pub use provider::{Credential, Provider};
 pub use retry::{Attempt, Decision, RetryPolicy, decide, retry_after};
 pub use secret::Secret;
