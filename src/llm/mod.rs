@@ -1,7 +1,8 @@
 //! The model client (Azure OpenAI, OpenAI, local OpenAI-compatible servers):
 //! the providers' differences, the HTTP client with the retry policy of the
 //! wire contract, reading answers and error answers, usage counters, the type
-//! that keeps secrets out of logs, and the client-side rate limiter.
+//! that keeps secrets out of logs, the client-side rate limiter, and the
+//! sharing of identical requests in flight.
 
 pub mod client;
 pub mod cost;
@@ -12,6 +13,7 @@ pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod settings;
+pub mod single_flight;
 pub mod stats;
 pub mod writer;
 
@@ -22,5 +24,6 @@ pub use provider::{Credential, Provider};
 pub use retry::{Attempt, Decision, RetryPolicy, decide, retry_after};
 pub use secret::Secret;
 pub use settings::{ModelConfig, ModelSettings};
+pub use single_flight::SingleFlight;
 pub use stats::Stats;
 pub use writer::ModelWriter;
