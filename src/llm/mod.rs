@@ -1,9 +1,10 @@
 //! The model client (Azure OpenAI, OpenAI, local OpenAI-compatible servers):
 //! the providers' differences, the HTTP client with the retry policy of the
 //! wire contract, reading answers and error answers, usage counters, the type
-//! that keeps secrets out of logs, the client-side rate limiter, and the
-//! sharing of identical requests in flight.
+//! that keeps secrets out of logs, credentials resolved at request time, the
+//! client-side rate limiter, and the sharing of identical requests in flight.
 
+pub mod auth;
 pub mod client;
 pub mod cost;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod single_flight;
 pub mod stats;
 pub mod writer;
 
+pub use auth::{AuthError, AuthOptions, CredentialResolver, CredentialSource};
 pub use client::{ChatMessage, Client, ClientOptions, LlmError, OutputMode, StructuredAnswer};
 pub use error::{Problem, ServiceError, parse_error};
 pub use limiter::{Limiter, LimiterConfig, LimiterStats, Permit};
