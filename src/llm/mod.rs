@@ -1,24 +1,31 @@
 //! The model client (Azure OpenAI, OpenAI, local OpenAI-compatible servers):
 //! the providers' differences, the HTTP client with the retry policy of the
-//! wire contract, reading answers and error answers, usage counters, and the
-//! type that keeps secrets out of logs.
+//! wire contract, reading answers and error answers, usage counters, the type
+//! that keeps secrets out of logs, credentials resolved at request time, the
+//! client-side rate limiter, and the sharing of identical requests in flight.
 
+pub mod auth;
 pub mod client;
 pub mod cost;
 pub mod error;
+pub mod limiter;
 pub mod provider;
 pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod settings;
+pub mod single_flight;
 pub mod stats;
 pub mod writer;
 
+pub use auth::{AuthError, AuthOptions, CredentialResolver, CredentialSource};
 pub use client::{ChatMessage, Client, ClientOptions, LlmError, OutputMode, StructuredAnswer};
 pub use error::{Problem, ServiceError, parse_error};
+pub use limiter::{Limiter, LimiterConfig, LimiterStats, Permit};
 pub use provider::{Credential, Provider};
 pub use retry::{Attempt, Decision, RetryPolicy, decide, retry_after};
 pub use secret::Secret;
 pub use settings::{ModelConfig, ModelSettings};
+pub use single_flight::SingleFlight;
 pub use stats::Stats;
 pub use writer::ModelWriter;
