@@ -39,6 +39,17 @@ pub enum CredentialSource {
     EntraCommand(String),
 }
 
+impl CredentialSource {
+    /// Whether resolving again after a rejection can give another
+    /// credential (a rotated file, a command run afresh).
+    pub fn can_refresh(&self) -> bool {
+        matches!(
+            self,
+            CredentialSource::ApiKeyFile(_) | CredentialSource::ApiKeyCommand(_) | CredentialSource::EntraCommand(_)
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthOptions {
     /// A credential command still running after this is stopped.

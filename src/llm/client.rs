@@ -9,12 +9,15 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::auth::{AuthOptions, CredentialResolver, CredentialSource};
 use super::error::{Problem, ServiceError, parse_error};
-use super::provider::{Credential, Provider};
+use super::limiter::{Limiter, LimiterConfig, LimiterStats};
+use super::provider::Provider;
 use super::response::{ChatResponse, Unusable, WireUsage};
 use super::retry::{Attempt, Decision, RetryPolicy, decide};
 use super::secret::Secret;
 use super::settings::{AuthConfig, ModelConfig};
+use super::single_flight::SingleFlight;
 use super::stats::Stats;
 
 /// How the answer's shape is asked for. Servers that lack one get the next.
@@ -116,6 +119,9 @@ pub enum LlmError {
     /// The answer is not the JSON object asked for.
     #[error("the answer is not usable: {0}")]
     Malformed(String),
+    /// The credential could not be had (a variable unset, a command failed).
+    #[error("no credentials: {0}")]
+    Credentials(String),
     /// The answer does not match the schema; each problem.
     #[error("the answer does not match its schema: {}", .0.join("; "))]
     Schema(Vec<String>),
@@ -148,6 +154,7 @@ impl LlmError {
                 Problem::Other => "refused_request",
             },
             LlmError::QuotaExhausted { .. } => "quota_exhausted",
+            LlmError::Credentials(_) => "auth",
             LlmError::Transport { .. } => "transport",
             LlmError::Truncated { .. } => "truncated",
             LlmError::AnswerFiltered(_) => "content_filter",
@@ -177,7 +184,10 @@ pub struct StructuredAnswer {
 pub struct Client {
     http: reqwest::Client,
     provider: Provider,
-    credential: Credential,
+    auth: CredentialResolver,
+    limiter: Limiter,
+    /// Identical requests in flight at once are sent once.
+    flights: SingleFlight<String, Result<StructuredAnswer, LlmError>>,
     options: ClientOptions,
     /// The output mode that works with this server, learnt on the way.
     mode: AtomicU8,
@@ -188,7 +198,12 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(provider: Provider, credential: Credential, options: ClientOptions) -> Result<Self, String> {
+    pub fn new(
+        provider: Provider,
+        auth: CredentialResolver,
+        options: ClientOptions,
+        limits: LimiterConfig,
+    ) -> Result<Self, String> {
         install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
@@ -200,7 +215,9 @@ impl Client {
         Ok(Client {
             http,
             provider,
-            credential,
+            auth,
+            limiter: Limiter::new(limits),
+            flights: SingleFlight::new(),
             options,
             mode,
             stats: Mutex::new(Stats::default()),
@@ -210,19 +227,35 @@ impl Client {
 
     /// The client a resolved configuration describes.
     pub fn from_config(config: &ModelConfig) -> Result<Self, String> {
-        let credential = match &config.auth {
-            AuthConfig::None => Credential::None,
-            AuthConfig::KeyEnv(names) => names
-                .iter()
-                .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
-                .map(|key| Credential::ApiKey(Secret::new(key.trim())))
-                .ok_or_else(|| format!("none of {} is set", names.join(", ")))?,
-            AuthConfig::TokenEnv(name) => std::env::var(name)
-                .map(|token| Credential::Bearer(Secret::new(token.trim())))
-                .map_err(|_| format!("{name} is not set"))?,
-            other => return Err(format!("{other:?} is not supported yet")),
+        let source = match &config.auth {
+            AuthConfig::None => CredentialSource::None,
+            AuthConfig::KeyEnv(names) => CredentialSource::ApiKeyEnv(names.clone()),
+            AuthConfig::KeyFile(path) => CredentialSource::ApiKeyFile(path.clone()),
+            AuthConfig::KeyCommand(command) => CredentialSource::ApiKeyCommand(command.clone()),
+            AuthConfig::TokenEnv(name) => CredentialSource::Bearer(Secret::new(
+                std::env::var(name).map_err(|_| format!("{name} is not set"))?.trim(),
+            )),
+            AuthConfig::TokenCommand(command) => CredentialSource::EntraCommand(command.clone()),
         };
-        Client::new(config.provider.clone(), credential, config.client.clone())
+        let limits = LimiterConfig {
+            requests_per_minute: config.deployment.rpm.and_then(|n| u32::try_from(n).ok()),
+            tokens_per_minute: config.deployment.tpm,
+            max_concurrent: config.concurrency,
+            ..LimiterConfig::default()
+        };
+        let auth = CredentialResolver::new(source, AuthOptions::default());
+        Client::new(config.provider.clone(), auth, config.client.clone(), limits)
+    }
+
+    /// Resolves the credential now (runs a key or token command), to report
+    /// a problem before any request.
+    pub async fn check_credentials(&self) -> Result<(), String> {
+        self.auth.resolve().await.map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    /// The limiter's counters so far.
+    pub fn limiter_stats(&self) -> LimiterStats {
+        self.limiter.stats()
     }
 
     /// The error that stopped this client, if one did.
@@ -251,7 +284,10 @@ impl Client {
         if let Some(error) = self.fatal_error() {
             return Err(error);
         }
-        let result = self.structured_once(messages, name, schema).await;
+        // The same question asked twice at once (two editor windows, a
+        // duplicated function) is sent once.
+        let key = serde_json::to_string(&(messages, name, schema)).unwrap_or_default();
+        let result = self.flights.run(key, || self.structured_once(messages, name, schema)).await;
         if let Err(error) = &result
             && error.is_fatal()
             && let Ok(mut fatal) = self.fatal.lock()
@@ -360,8 +396,17 @@ impl Client {
         // One id for the logical request, the same on every retry.
         let request_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
+        let estimate = self.estimate_tokens(body);
         let mut retries = 0u32;
+        let mut reauthenticated = false;
         loop {
+            // Every attempt, retries included, waits for the limiter: it
+            // holds the whole client after a 429 until the service's time.
+            let permit = self.limiter.acquire(estimate).await;
+            let credential = self.auth.resolve().await.map_err(|e| {
+                self.count(|s| s.failure("auth"));
+                LlmError::Credentials(e.to_string())
+            })?;
             let mut request = self
                 .http
                 .post(url)
@@ -370,7 +415,7 @@ impl Client {
                 .header("x-ms-client-request-id", &request_id)
                 .header("x-docwright-retry-count", retries.to_string())
                 .body(bytes.clone());
-            if let Some((name, value)) = self.provider.auth_header(&self.credential) {
+            if let Some((name, value)) = self.provider.auth_header(&credential) {
                 request = request.header(name, value);
             }
             self.count(|s| s.requests += 1);
@@ -379,6 +424,7 @@ impl Client {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = header_pairs(response.headers());
+                    self.limiter.observe(&headers);
                     match response.bytes().await {
                         Err(error) => Err(transport(url, &error)),
                         Ok(body) => Ok((status, headers, body)),
@@ -394,9 +440,17 @@ impl Client {
                     let usage =
                         serde_json::from_slice::<UsageOnly>(body).ok().and_then(|u| u.usage).unwrap_or_default();
                     let usage = usage.usage();
+                    permit.settle(usage.prompt_tokens + usage.completion_tokens);
                     let elapsed = started.elapsed();
                     self.count(|s| s.success(usage, elapsed));
                     return Ok((parsed, headers.clone()));
+                }
+                // A refused key or token may have been rotated or expired:
+                // resolve it afresh and try once more, at once.
+                Ok((401, _, _)) if !reauthenticated && self.auth.source().can_refresh() => {
+                    reauthenticated = true;
+                    self.auth.reject(&credential);
+                    continue;
                 }
                 Ok((status, headers, body)) => {
                     let error = parse_error(*status, body);
@@ -416,7 +470,14 @@ impl Client {
                 Decision::RetryAfter(wait) => {
                     tracing::debug!("retrying in {wait:?} after: {error}");
                     self.count(|s| s.retries += 1);
-                    tokio::time::sleep(wait).await;
+                    let until = tokio::time::Instant::now() + wait;
+                    if matches!(&outcome, Ok((429, ..))) {
+                        // The quota is the deployment's: no request of this
+                        // client goes before the service's time.
+                        self.limiter.pause_until(until);
+                    }
+                    drop(permit);
+                    tokio::time::sleep_until(until).await;
                     retries += 1;
                 }
                 Decision::GiveUp => {
@@ -429,6 +490,13 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// Tokens a request may take: its prompt (estimated from its size until
+    /// the answer says) and the most the answer may use.
+    fn estimate_tokens(&self, body: &Value) -> u64 {
+        let prompt = body.get("messages").map(|m| m.to_string().len() as u64 / 3).unwrap_or(0);
+        prompt + u64::from(self.options.max_completion_tokens)
     }
 
     fn count(&self, update: impl FnOnce(&mut Stats)) {
