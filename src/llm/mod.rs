@@ -16,6 +16,7 @@ pub mod secret;
 pub mod settings;
 pub mod single_flight;
 pub mod stats;
+pub mod tokens;
 pub mod writer;
 
 pub use auth::{AuthError, AuthOptions, CredentialResolver, CredentialSource};
@@ -28,4 +29,5 @@ pub use secret::Secret;
 pub use settings::{ModelConfig, ModelSettings};
 pub use single_flight::SingleFlight;
 pub use stats::Stats;
+pub use tokens::{Encoding, TokenCounter, context_window};
 pub use writer::ModelWriter;
