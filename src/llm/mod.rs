@@ -21,6 +21,7 @@ pub mod writer;
 
 pub use auth::{AuthError, AuthOptions, CredentialResolver, CredentialSource};
 pub use client::{ChatMessage, Client, ClientOptions, LlmError, OutputMode, StructuredAnswer};
+pub use cost::{Price, PriceTable, Usage};
 pub use error::{Problem, ServiceError, parse_error};
 pub use limiter::{Limiter, LimiterConfig, LimiterStats, Permit};
 pub use provider::{Credential, Provider};
