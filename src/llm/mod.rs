@@ -5,6 +5,7 @@
 //! client-side rate limiter, and the sharing of identical requests in flight.
 
 pub mod auth;
+pub mod budget;
 pub mod client;
 pub mod cost;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod tokens;
 pub mod writer;
 
 pub use auth::{AuthError, AuthOptions, CredentialResolver, CredentialSource};
+pub use budget::{Budget, BudgetError, BudgetLimits, BudgetWarning, Reservation};
 pub use client::{ChatMessage, Client, ClientOptions, LlmError, OutputMode, StructuredAnswer};
 pub use cost::{Price, PriceTable, Usage};
 pub use error::{Problem, ServiceError, parse_error};
