@@ -167,6 +167,8 @@ struct State {
     /// Spending per UTC date not yet in the ledger: all of it without a
     /// ledger, and what a failed write could not record.
     unrecorded: BTreeMap<String, f64>,
+    /// Warnings not yet handed to the caller (raised by a call that failed).
+    pending: Vec<BudgetWarning>,
     warned_run: bool,
     warned_day: bool,
 }
@@ -208,21 +210,22 @@ impl Budget {
 
     /// Dollars spent today (UTC) by every process using the same ledger.
     pub fn day_spent(&self) -> Result<f64, BudgetError> {
-        let state = self.state();
+        let mut state = self.state();
         let today = self.today();
-        let (recorded, _) = self.read_ledger_locked()?;
+        let recorded = self.read_ledger_locked(&mut state.pending)?;
         Ok(recorded.day(&today) + state.unrecorded.get(&today).copied().unwrap_or(0.0))
     }
 
     /// Reserves `estimate` dollars (a request's worst-case cost) or refuses
     /// when a limit would be passed. Warnings raised meanwhile (today already
-    /// near its limit, a ledger set aside) are on the reservation.
+    /// near its limit, a ledger set aside, also by an earlier call that
+    /// failed) are on the reservation.
     pub fn reserve(&self, estimate: f64) -> Result<Reservation, BudgetError> {
         if !(estimate.is_finite() && estimate >= 0.0) {
             return Err(BudgetError::InvalidAmount(estimate));
         }
         let mut state = self.state();
-        let mut warnings = Vec::new();
+        let mut near = None;
         let limits = self.inner.limits;
         if let Some(limit) = limits.per_run
             && state.run_spent + state.reserved + estimate > limit + EPSILON
@@ -237,8 +240,7 @@ impl Budget {
         }
         if let Some(limit) = limits.per_day {
             let today = self.today();
-            let (ledger, set_aside) = self.read_ledger_locked()?;
-            warnings.extend(set_aside);
+            let ledger = self.read_ledger_locked(&mut state.pending)?;
             let spent = ledger.day(&today) + state.unrecorded.get(&today).copied().unwrap_or(0.0);
             if spent + state.reserved + estimate > limit + EPSILON {
                 return Err(BudgetError::Exceeded {
@@ -249,10 +251,12 @@ impl Budget {
                     estimate,
                 });
             }
-            warnings.extend(near_limit(Scope::PerDay, limit, spent, &mut state.warned_day));
+            near = near_limit(Scope::PerDay, limit, spent, &mut state.warned_day);
         }
         state.reserved += estimate;
         state.in_flight += 1;
+        let mut warnings = std::mem::take(&mut state.pending);
+        warnings.extend(near);
         Ok(Reservation { budget: self.clone(), amount: estimate, warnings, open: true })
     }
 
@@ -274,15 +278,11 @@ impl Budget {
         let today = self.today();
         *state.unrecorded.entry(today.clone()).or_insert(0.0) += actual;
 
-        let mut warnings = Vec::new();
         let mut day_spent = state.unrecorded.get(&today).copied().unwrap_or(0.0);
         if let Some(path) = &self.inner.ledger {
             let unrecorded = std::mem::take(&mut state.unrecorded);
-            match update_ledger(path, &today, &unrecorded) {
-                Ok((spent, set_aside)) => {
-                    day_spent = spent;
-                    warnings.extend(set_aside);
-                }
+            match update_ledger(path, &today, &unrecorded, &mut state.pending) {
+                Ok(spent) => day_spent = spent,
                 Err(err) => {
                     // Keep it for the next write: the money is spent either way.
                     state.unrecorded = unrecorded;
@@ -290,6 +290,7 @@ impl Budget {
                 }
             }
         }
+        let mut warnings = std::mem::take(&mut state.pending);
         let limits = self.inner.limits;
         if let Some(limit) = limits.per_run {
             let spent = state.run_spent;
@@ -302,12 +303,12 @@ impl Budget {
     }
 
     /// The ledger as it is now (empty without one), under the file lock.
-    fn read_ledger_locked(&self) -> Result<(Ledger, Option<BudgetWarning>), BudgetError> {
+    fn read_ledger_locked(&self, warnings: &mut Vec<BudgetWarning>) -> Result<Ledger, BudgetError> {
         match &self.inner.ledger {
-            None => Ok((Ledger::default_current(), None)),
+            None => Ok(Ledger::default_current()),
             Some(path) => {
                 let _lock = lock(path)?;
-                read_ledger(path)
+                read_ledger(path, warnings)
             }
         }
     }
@@ -437,20 +438,27 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 
 /// Reads the ledger (the lock held). A file that is not a ledger is renamed
 /// aside, never overwritten, and reported.
-fn read_ledger(path: &Path) -> Result<(Ledger, Option<BudgetWarning>), BudgetError> {
+fn read_ledger(path: &Path, warnings: &mut Vec<BudgetWarning>) -> Result<Ledger, BudgetError> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok((Ledger::default_current(), None)),
-        Err(err) if err.kind() == io::ErrorKind::InvalidData => return set_aside(path, "it is not UTF-8".into()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Ledger::default_current()),
+        Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+            warnings.push(set_aside(path, "it is not UTF-8".into())?);
+            return Ok(Ledger::default_current());
+        }
         Err(source) => return Err(BudgetError::Ledger { path: path.to_path_buf(), action: "read it", source }),
     };
     match serde_json::from_str::<Ledger>(&text).map_err(|e| e.to_string()).and_then(|l| l.check().map(|()| l)) {
-        Ok(ledger) => Ok((ledger, None)),
-        Err(reason) => set_aside(path, reason),
+        Ok(ledger) => Ok(ledger),
+        Err(reason) => {
+            warnings.push(set_aside(path, reason)?);
+            Ok(Ledger::default_current())
+        }
     }
 }
 
-fn set_aside(path: &Path, reason: String) -> Result<(Ledger, Option<BudgetWarning>), BudgetError> {
+/// Renames an unreadable ledger to `<name>.corrupt-<unix seconds>[-n]`.
+fn set_aside(path: &Path, reason: String) -> Result<BudgetWarning, BudgetError> {
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let mut name = path.as_os_str().to_owned();
     name.push(format!(".corrupt-{stamp}"));
@@ -468,8 +476,7 @@ fn set_aside(path: &Path, reason: String) -> Result<(Ledger, Option<BudgetWarnin
         action: "move the unreadable ledger aside",
         source,
     })?;
-    let warning = BudgetWarning::LedgerSetAside { path: path.to_path_buf(), moved_to, reason };
-    Ok((Ledger::default_current(), Some(warning)))
+    Ok(BudgetWarning::LedgerSetAside { path: path.to_path_buf(), moved_to, reason })
 }
 
 /// Adds `unrecorded` spending to the ledger and returns the new total of
@@ -478,9 +485,10 @@ fn update_ledger(
     path: &Path,
     today: &str,
     unrecorded: &BTreeMap<String, f64>,
-) -> Result<(f64, Option<BudgetWarning>), BudgetError> {
+    warnings: &mut Vec<BudgetWarning>,
+) -> Result<f64, BudgetError> {
     let _lock = lock(path)?;
-    let (mut ledger, set_aside) = read_ledger(path)?;
+    let mut ledger = read_ledger(path, warnings)?;
     for (date, amount) in unrecorded {
         *ledger.spent_usd.entry(date.clone()).or_insert(0.0) += amount;
     }
@@ -488,7 +496,7 @@ fn update_ledger(
         ledger.spent_usd.retain(|date, _| date.as_str() > cutoff.as_str());
     }
     write_atomically(path, &ledger)?;
-    Ok((ledger.day(today), set_aside))
+    Ok(ledger.day(today))
 }
 
 /// Writes a temporary file (owner-only) in the ledger's directory, flushes it
@@ -718,6 +726,20 @@ mod tests {
             .unwrap()
             .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("spending.json.corrupt-"));
         assert_eq!(aside.count(), 2);
+    }
+
+    #[test]
+    fn a_refused_call_keeps_its_warning_for_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spending.json");
+        fs::write(&path, [0xff, 0xfe]).unwrap();
+        let budget = budget(None, Some(1.0), Some(path), "2026-03-01");
+        assert!(budget.reserve(2.0).is_err());
+        let reservation = budget.reserve(0.5).unwrap();
+        assert!(
+            matches!(reservation.warnings(), [BudgetWarning::LedgerSetAside { reason, .. }] if reason.contains("UTF-8"))
+        );
+        assert!(reservation.settle(0.5).unwrap().is_empty());
     }
 
     #[cfg(unix)]
