@@ -10,11 +10,12 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
 
-use serde::Serialize;
 use tiktoken_rs::{CoreBPE, cl100k_base_singleton, o200k_base_singleton};
 
+use super::client::ChatMessage;
+
 /// Tokens that prime the reply (`<|start|>assistant<|message|>`), once per request.
-const REPLY_PRIMING: usize = 3;
+pub const REPLY_PRIMING: usize = 3;
 /// Framing tokens around each message.
 const PER_MESSAGE: usize = 3;
 /// Extra token for a message's `name`.
@@ -176,43 +177,6 @@ fn estimate(text: &str) -> usize {
     text.len().div_ceil(ESTIMATE_BYTES_PER_TOKEN)
 }
 
-/// One message of a chat completion request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChatMessage {
-    /// `system`, `developer`, `user` or `assistant`.
-    pub role: String,
-    pub content: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-impl ChatMessage {
-    pub fn new(role: impl Into<String>, content: impl Into<String>) -> Self {
-        ChatMessage { role: role.into(), content: content.into(), name: None }
-    }
-
-    pub fn system(content: impl Into<String>) -> Self {
-        Self::new("system", content)
-    }
-
-    pub fn developer(content: impl Into<String>) -> Self {
-        Self::new("developer", content)
-    }
-
-    pub fn user(content: impl Into<String>) -> Self {
-        Self::new("user", content)
-    }
-
-    pub fn assistant(content: impl Into<String>) -> Self {
-        Self::new("assistant", content)
-    }
-
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-}
-
 /// Counts tokens the way one model does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenCounter {
@@ -236,15 +200,21 @@ impl TokenCounter {
         self.encoding.count(text)
     }
 
-    /// Prompt tokens of a chat request (the OpenAI cookbook formula): 3 to prime
-    /// the reply, and per message 3 plus its role and content, plus its name
-    /// and 1 when named. Response format schemas and tool definitions are not
-    /// included; callers add them (and a margin).
+    /// Prompt tokens of a chat request (the OpenAI cookbook formula):
+    /// [`REPLY_PRIMING`] plus each message's [`count_message`](Self::count_message).
+    /// Response format schemas and tool definitions are not included; callers
+    /// add them (and a margin).
     pub fn count_messages(&self, messages: &[ChatMessage]) -> usize {
-        messages.iter().fold(REPLY_PRIMING, |total, m| {
-            let name = m.name.as_deref().map_or(0, |n| self.count_text(n) + PER_NAME);
-            total.saturating_add(PER_MESSAGE + self.count_text(&m.role) + self.count_text(&m.content) + name)
-        })
+        messages
+            .iter()
+            .fold(REPLY_PRIMING, |total, m| total.saturating_add(self.count_message(&m.role, &m.content, None)))
+    }
+
+    /// Tokens of one message in a request: 3 of framing plus its role and
+    /// content, plus its name and 1 more when the message is named.
+    pub fn count_message(&self, role: &str, content: &str, name: Option<&str>) -> usize {
+        let name = name.map_or(0, |n| self.count_text(n).saturating_add(PER_NAME));
+        PER_MESSAGE.saturating_add(self.count_text(role)).saturating_add(self.count_text(content)).saturating_add(name)
     }
 }
 
@@ -307,21 +277,34 @@ fn matches_pattern(name: &str, pattern: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn cookbook_messages() -> Vec<ChatMessage> {
-        vec![
-            ChatMessage::system(
-                "You are a helpful, pattern-following assistant that translates corporate jargon into plain English.",
-            ),
-            ChatMessage::system("New synergies will help drive top-line growth.").with_name("example_user"),
-            ChatMessage::system("Things working well together will increase revenue.").with_name("example_assistant"),
-            ChatMessage::system(
-                "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage.",
-            )
-            .with_name("example_user"),
-            ChatMessage::system("Let's talk later when we're less busy about how to do better.")
-                .with_name("example_assistant"),
-            ChatMessage::user("This late pivot means we don't have time to boil the ocean for the client deliverable."),
-        ]
+    /// The OpenAI cookbook's example: role, content, name.
+    const COOKBOOK: [(&str, &str, Option<&str>); 6] = [
+        (
+            "system",
+            "You are a helpful, pattern-following assistant that translates corporate jargon into plain English.",
+            None,
+        ),
+        ("system", "New synergies will help drive top-line growth.", Some("example_user")),
+        ("system", "Things working well together will increase revenue.", Some("example_assistant")),
+        (
+            "system",
+            "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage.",
+            Some("example_user"),
+        ),
+        ("system", "Let's talk later when we're less busy about how to do better.", Some("example_assistant")),
+        ("user", "This late pivot means we don't have time to boil the ocean for the client deliverable.", None),
+    ];
+
+    fn cookbook_count(counter: TokenCounter) -> usize {
+        REPLY_PRIMING
+            + COOKBOOK.iter().map(|(role, content, name)| counter.count_message(role, content, *name)).sum::<usize>()
+    }
+
+    fn unnamed_cookbook_messages() -> Vec<ChatMessage> {
+        COOKBOOK
+            .iter()
+            .map(|(role, content, _)| ChatMessage { role: role.to_string(), content: content.to_string() })
+            .collect()
     }
 
     #[test]
@@ -404,20 +387,25 @@ mod tests {
 
     #[test]
     fn cookbook_chat_counts() {
-        let messages = cookbook_messages();
-        assert_eq!(TokenCounter::for_model("gpt-4-0613").count_messages(&messages), 129);
-        assert_eq!(TokenCounter::for_model("gpt-4o-2024-05-13").count_messages(&messages), 124);
+        assert_eq!(cookbook_count(TokenCounter::for_model("gpt-4-0613")), 129);
+        assert_eq!(cookbook_count(TokenCounter::for_model("gpt-4o-2024-05-13")), 124);
         assert_eq!(TokenCounter::new(Encoding::O200k).count_messages(&[]), 3);
+        // Without names: 4 names of 2 or 3 tokens each, plus 1 each, fewer.
+        let counter = TokenCounter::new(Encoding::Cl100k);
+        let unnamed = counter.count_messages(&unnamed_cookbook_messages());
+        let names: usize = COOKBOOK.iter().filter_map(|(_, _, name)| *name).map(|n| counter.count_text(n) + 1).sum();
+        assert_eq!(unnamed + names, 129);
     }
 
     #[test]
     fn estimate_is_high_for_code_and_prose() {
         let code = include_str!("retry.rs");
-        let messages = cookbook_messages();
+        let messages = unnamed_cookbook_messages();
         let estimate = TokenCounter::new(Encoding::Estimate);
         for exact in [Encoding::O200k, Encoding::Cl100k] {
             assert!(estimate.count_text(code) >= exact.count(code));
             assert!(estimate.count_messages(&messages) >= TokenCounter::new(exact).count_messages(&messages));
+            assert!(cookbook_count(estimate) >= cookbook_count(TokenCounter::new(exact)));
         }
         assert_eq!(Encoding::Estimate.count("abcd"), 2);
         assert!(!Encoding::Estimate.is_exact());
@@ -479,14 +467,6 @@ mod tests {
                 let _ = encoding.count(text);
             }
         }
-    }
-
-    #[test]
-    fn message_serializes_without_absent_name() {
-        let json = serde_json::to_string(&ChatMessage::user("hi")).unwrap();
-        assert_eq!(json, r#"{"role":"user","content":"hi"}"#);
-        let json = serde_json::to_string(&ChatMessage::system("x").with_name("ex")).unwrap();
-        assert_eq!(json, r#"{"role":"system","content":"x","name":"ex"}"#);
     }
 
     #[test]
