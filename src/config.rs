@@ -154,10 +154,11 @@ mod tests {
         assert!(!settings.engine.selection.private);
         assert_eq!(
             problems,
+            // In the order the user wrote them.
             vec![
-                "initializationOptions: docwright.colour: unknown setting",
-                "initializationOptions: docwright.private: expected true or false, got \"yes\"",
                 "initializationOptions: docwright.width: expected a whole number from 20 to 1000, got 5",
+                "initializationOptions: docwright.private: expected true or false, got \"yes\"",
+                "initializationOptions: docwright.colour: unknown setting",
             ]
         );
     }

@@ -180,13 +180,31 @@ impl Limiter {
         };
         let mut state = self.shared.lock();
         if let Some(remaining) = header_u64(headers, "x-ratelimit-remaining-requests") {
+            let reset = header(headers, "x-ratelimit-reset-requests");
+            let mut until = hold(reset);
+            // Without a reset time: when the window's size is known, the
+            // window began no later than the oldest of the requests it
+            // counted, which are among our latest sends, so it ends within a
+            // window of that one's send. Waiting a window from now would
+            // lose most of a window each time the quota runs out.
+            let limit = header_u64(headers, "x-ratelimit-limit-requests")
+                .or_else(|| self.shared.config.requests_per_minute.map(|rpm| u64::from(rpm / 6).max(1)));
+            if reset.is_none()
+                && let Some(counted) = limit.map(|l| l.saturating_sub(remaining)).filter(|c| *c > 0)
+                && let Some(&oldest) = usize::try_from(counted)
+                    .ok()
+                    .and_then(|c| state.sends.len().checked_sub(c))
+                    .and_then(|i| state.sends.get(i))
+            {
+                until = until.min(oldest + REQUEST_WINDOW + margin);
+            }
             // One kept in reserve: answers to requests still in flight are not
             // counted in the figure yet.
             let remaining = remaining.saturating_sub(1);
             if remaining == 0 {
                 state.stats.header_holds += 1;
             }
-            state.requests_hint = Some(Hint { remaining, until: hold(header(headers, "x-ratelimit-reset-requests")) });
+            state.requests_hint = Some(Hint { remaining, until });
         }
         if let Some(remaining) = header_u64(headers, "x-ratelimit-remaining-tokens") {
             state.tokens_hint = Some(Hint { remaining, until: hold(header(headers, "x-ratelimit-reset-tokens")) });
@@ -592,6 +610,37 @@ mod tests {
         assert!(gave_up.is_err());
         assert_eq!(limiter.acquire(40).await.waited(), Duration::ZERO);
         assert_eq!(limiter.stats().admitted, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_spent_window_is_waited_out_from_its_oldest_request_not_from_now() {
+        // 60 RPM: 10 a window. Ten go at once; their answers come 2 s later
+        // saying none remain. The service's window began no later than the
+        // first of the ten, so it ends by 10 s (plus the margin), not 12 s.
+        let limiter = Limiter::new(LimiterConfig { requests_per_minute: Some(60), ..LimiterConfig::default() });
+        let start = Instant::now();
+        let first = admissions(&limiter, 10, 1).await;
+        assert!(first.iter().all(|at| at.is_zero()));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        limiter.observe(&headers(&[("x-ratelimit-remaining-requests", "0")]));
+        let _next = limiter.acquire(1).await;
+        let at = start.elapsed();
+        assert!(at >= Duration::from_secs(10) && at <= Duration::from_millis(10_100), "{at:?}");
+        // With the limit in a header and no configured quota, the same.
+        let limiter = Limiter::new(LimiterConfig::default());
+        let start = Instant::now();
+        admissions(&limiter, 4, 1).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        limiter.observe(&headers(&[("x-ratelimit-remaining-requests", "0"), ("x-ratelimit-limit-requests", "4")]));
+        let _next = limiter.acquire(1).await;
+        let at = start.elapsed();
+        assert!(at >= Duration::from_secs(10) && at <= Duration::from_millis(10_100), "{at:?}");
+        // Nothing known of the window's size: a whole window from now.
+        let limiter = Limiter::new(LimiterConfig::default());
+        let start = Instant::now();
+        limiter.observe(&headers(&[("x-ratelimit-remaining-requests", "0")]));
+        let _next = limiter.acquire(1).await;
+        assert!(start.elapsed() >= Duration::from_secs(10), "{:?}", start.elapsed());
     }
 
     #[test]
