@@ -31,6 +31,13 @@ pub struct GenerateArgs {
     /// Model requests in flight at once [default: `model.concurrency`, else 8].
     #[arg(long, value_name = "N", conflicts_with = "offline")]
     pub concurrency: Option<usize>,
+    /// Stop asking the model once this run would spend more than this many USD [default: `model.budget.perRun`].
+    #[arg(long, value_name = "USD", conflicts_with = "offline")]
+    pub budget_per_run: Option<f64>,
+    /// Stop asking the model once today's spending, all runs together, would pass this many USD [default:
+    /// `model.budget.perDay`].
+    #[arg(long, value_name = "USD", conflicts_with = "offline")]
+    pub budget_per_day: Option<f64>,
     /// Docstring style: google, numpy, sphinx, epytext or pep257 [default: google, or
     /// `style` in the project's pyproject.toml [tool.docwright]].
     #[arg(long)]
@@ -132,6 +139,17 @@ fn model(args: &GenerateArgs, settings: &Settings) -> Result<Option<Model>> {
     if let Some(concurrency) = args.concurrency {
         model_settings.concurrency = Some(concurrency.clamp(1, 256));
     }
+    for (flag, value, setting) in [
+        ("--budget-per-run", args.budget_per_run, &mut model_settings.budget_per_run),
+        ("--budget-per-day", args.budget_per_day, &mut model_settings.budget_per_day),
+    ] {
+        if let Some(usd) = value {
+            if !usd.is_finite() || usd < 0.0 {
+                bail!("{flag} {usd} is not an amount in USD");
+            }
+            *setting = Some(usd);
+        }
+    }
     let lookup = |name: &str| std::env::var(name).ok();
     let config = model_settings.resolve(&lookup).map_err(|e| {
         anyhow::anyhow!("the model is not fully configured: {e} (or use --offline to write from templates)")
@@ -227,7 +245,11 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
         plural(files.len())
     );
     if let Some(model) = &model {
-        eprintln!("docwright: {}", usage_line(&model.writer.client().stats()));
+        let stats = model.writer.client().stats();
+        for warning in &stats.warnings {
+            eprintln!("docwright: warning: {warning}");
+        }
+        eprintln!("docwright: {}", usage_line(&stats));
         if let Some(error) = model.writer.client().fatal_error() {
             eprintln!("docwright: the run stopped asking the model: {error}");
         }

@@ -44,8 +44,8 @@ impl Scope {
     /// The configuration key that sets this limit.
     pub fn config_key(self) -> &'static str {
         match self {
-            Scope::PerRun => "budget.perRun",
-            Scope::PerDay => "budget.perDay",
+            Scope::PerRun => "model.budget.perRun",
+            Scope::PerDay => "model.budget.perDay",
         }
     }
 
@@ -589,7 +589,7 @@ mod tests {
         assert!(matches!(err, BudgetError::Exceeded { scope: Scope::PerDay, .. }), "{err:?}");
         assert!(text.contains("per-day budget of $1.00"), "{text}");
         assert!(text.contains("$0.62 spent today (UTC)"), "{text}");
-        assert!(text.contains("budget.perDay") && text.contains("--budget-per-day"), "{text}");
+        assert!(text.contains("model.budget.perDay") && text.contains("--budget-per-day"), "{text}");
         b.reserve(0.25).unwrap().settle(0.25).unwrap();
         assert_eq!(a.day_spent().unwrap(), 0.875);
         // Another day starts from zero, and the ledger keeps both.
@@ -646,7 +646,7 @@ mod tests {
         assert_eq!(near(&warnings), [Scope::PerRun]);
         let text = warnings[0].to_string();
         assert!(text.contains("$0.88 of the per-run budget of $1.00") && text.contains("88%"), "{text}");
-        assert!(text.contains("budget.perRun"), "{text}");
+        assert!(text.contains("model.budget.perRun"), "{text}");
         assert!(budget.reserve(0.0625).unwrap().settle(0.0625).unwrap().is_empty());
     }
 
@@ -672,7 +672,7 @@ mod tests {
         assert!(matches!(err, BudgetError::Exceeded { scope: Scope::PerRun, .. }), "{err:?}");
         assert!(text.contains("$1.00 spent in this run"), "{text}");
         assert!(text.contains("may cost up to $0.0010"), "{text}");
-        assert!(text.contains("budget.perRun") && text.contains("--budget-per-run"), "{text}");
+        assert!(text.contains("model.budget.perRun") && text.contains("--budget-per-run"), "{text}");
         // A free request still fits.
         assert!(budget.reserve(0.0).is_ok());
     }

@@ -10,6 +10,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::auth::{AuthOptions, CredentialResolver, CredentialSource};
+use super::budget::{Budget, BudgetLimits};
+use super::cost::{self, Price, PriceTable};
 use super::error::{Problem, ServiceError, parse_error};
 use super::limiter::{Limiter, LimiterConfig, LimiterStats};
 use super::provider::Provider;
@@ -19,6 +21,7 @@ use super::secret::Secret;
 use super::settings::{AuthConfig, ModelConfig};
 use super::single_flight::SingleFlight;
 use super::stats::Stats;
+use super::tokens::{Encoding, REPLY_PRIMING, TokenCounter};
 
 /// How the answer's shape is asked for. Servers that lack one get the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,6 +65,10 @@ pub struct ClientOptions {
     pub reasoning: bool,
     /// The first output mode to try.
     pub output_mode: OutputMode,
+    /// The most tokens a prompt may take (longer code is shortened first).
+    pub prompt_tokens: u64,
+    /// The deployment's context window, when known.
+    pub context_window: Option<u64>,
 }
 
 impl Default for ClientOptions {
@@ -73,6 +80,8 @@ impl Default for ClientOptions {
             max_completion_tokens: 1024,
             reasoning: false,
             output_mode: OutputMode::JsonSchema,
+            prompt_tokens: 6000,
+            context_window: None,
         }
     }
 }
@@ -122,6 +131,9 @@ pub enum LlmError {
     /// The credential could not be had (a variable unset, a command failed).
     #[error("no credentials: {0}")]
     Credentials(String),
+    /// A spending budget would be exceeded: the request is not sent.
+    #[error("{0}")]
+    Budget(String),
     /// The answer does not match the schema; each problem.
     #[error("the answer does not match its schema: {}", .0.join("; "))]
     Schema(Vec<String>),
@@ -155,6 +167,7 @@ impl LlmError {
             },
             LlmError::QuotaExhausted { .. } => "quota_exhausted",
             LlmError::Credentials(_) => "auth",
+            LlmError::Budget(_) => "budget",
             LlmError::Transport { .. } => "transport",
             LlmError::Truncated { .. } => "truncated",
             LlmError::AnswerFiltered(_) => "content_filter",
@@ -167,7 +180,7 @@ impl LlmError {
     /// Whether every later request would fail the same way (wrong key,
     /// wrong endpoint, quota spent): a batch stops instead of repeating it.
     pub fn is_fatal(&self) -> bool {
-        matches!(self.kind(), "auth" | "firewall" | "not_found" | "api_version" | "quota_exhausted")
+        matches!(self.kind(), "auth" | "firewall" | "not_found" | "api_version" | "quota_exhausted" | "budget")
     }
 }
 
@@ -192,6 +205,11 @@ pub struct Client {
     /// The output mode that works with this server, learnt on the way.
     mode: AtomicU8,
     stats: Mutex<Stats>,
+    /// Counts tokens the way the model does.
+    counter: TokenCounter,
+    /// The model's price, when known.
+    price: Option<Price>,
+    budget: Budget,
     /// An error every later request would repeat (a refused key, a spent
     /// quota): once seen, requests fail with it at once.
     fatal: Mutex<Option<LlmError>>,
@@ -221,8 +239,41 @@ impl Client {
             options,
             mode,
             stats: Mutex::new(Stats::default()),
+            counter: TokenCounter::new(Encoding::Estimate),
+            price: None,
+            budget: Budget::unlimited(),
             fatal: Mutex::new(None),
         })
+    }
+
+    /// Counts tokens with `counter`, prices answers at `price`, and keeps
+    /// spending within `budget`.
+    pub fn with_accounting(mut self, counter: TokenCounter, price: Option<Price>, budget: Budget) -> Self {
+        self.counter = counter;
+        self.price = price;
+        self.budget = budget;
+        self
+    }
+
+    /// The tokens `messages` take as a prompt.
+    pub fn count_messages(&self, messages: &[ChatMessage]) -> usize {
+        self.counter.count_messages(messages)
+    }
+
+    /// The counter's measure of `text`.
+    pub fn count_text(&self, text: &str) -> usize {
+        self.counter.count_text(text)
+    }
+
+    /// The most tokens a prompt's messages may take: the configured budget,
+    /// and what the context window leaves after the answer and the schema.
+    pub fn prompt_budget(&self, schema: &Value) -> usize {
+        let schema_tokens = self.counter.count_text(&schema.to_string()) as u64;
+        let window = self
+            .options
+            .context_window
+            .map_or(u64::MAX, |w| w.saturating_sub(u64::from(self.options.max_completion_tokens) + schema_tokens));
+        usize::try_from(self.options.prompt_tokens.min(window)).unwrap_or(usize::MAX)
     }
 
     /// The client a resolved configuration describes.
@@ -244,7 +295,19 @@ impl Client {
             ..LimiterConfig::default()
         };
         let auth = CredentialResolver::new(source, AuthOptions::default());
-        Client::new(config.provider.clone(), auth, config.client.clone(), limits)
+        let counter = match config.deployment.tokenizer.as_deref() {
+            Some(family) => TokenCounter::new(family.parse().map_err(|e| format!("{e}"))?),
+            None => TokenCounter::for_model(&config.model),
+        };
+        let mut prices = PriceTable::with_list_prices();
+        for (model, price) in &config.prices {
+            prices.insert(model, *price);
+        }
+        let limits_usd = BudgetLimits { per_run: config.budget_per_run, per_day: config.budget_per_day };
+        let ledger = config.budget_per_day.and(spending_ledger());
+        let budget = Budget::new(limits_usd, ledger).map_err(|e| e.to_string())?;
+        let client = Client::new(config.provider.clone(), auth, config.client.clone(), limits)?;
+        Ok(client.with_accounting(counter, prices.lookup(&config.model).copied(), budget))
     }
 
     /// Resolves the credential now (runs a key or token command), to report
@@ -282,6 +345,7 @@ impl Client {
         schema: &Value,
     ) -> Result<StructuredAnswer, LlmError> {
         if let Some(error) = self.fatal_error() {
+            self.count(|s| s.failure(error.kind()));
             return Err(error);
         }
         // The same question asked twice at once (two editor windows, a
@@ -403,6 +467,14 @@ impl Client {
             // Every attempt, retries included, waits for the limiter: it
             // holds the whole client after a 429 until the service's time.
             let permit = self.limiter.acquire(estimate).await;
+            let price = self.price.unwrap_or(Price::FREE);
+            let limit = u64::from(self.options.max_completion_tokens);
+            let worst = cost::estimate(estimate.saturating_sub(limit), limit, &price);
+            let reservation = self.budget.reserve(worst).map_err(|e| {
+                self.count(|s| s.failure("budget"));
+                LlmError::Budget(e.to_string())
+            })?;
+            self.warn(reservation.warnings().iter().map(ToString::to_string).collect());
             let credential = self.auth.resolve().await.map_err(|e| {
                 self.count(|s| s.failure("auth"));
                 LlmError::Credentials(e.to_string())
@@ -441,8 +513,16 @@ impl Client {
                         serde_json::from_slice::<UsageOnly>(body).ok().and_then(|u| u.usage).unwrap_or_default();
                     let usage = usage.usage();
                     permit.settle(usage.prompt_tokens + usage.completion_tokens);
+                    let spent = cost::cost(&usage, &price);
+                    match reservation.settle(spent) {
+                        Ok(warnings) => self.warn(warnings.iter().map(ToString::to_string).collect()),
+                        Err(error) => self.warn(vec![error.to_string()]),
+                    }
                     let elapsed = started.elapsed();
-                    self.count(|s| s.success(usage, elapsed));
+                    self.count(|s| {
+                        s.success(usage, elapsed);
+                        s.cost += spent;
+                    });
                     return Ok((parsed, headers.clone()));
                 }
                 // A refused key or token may have been rotated or expired:
@@ -495,8 +575,31 @@ impl Client {
     /// Tokens a request may take: its prompt (estimated from its size until
     /// the answer says) and the most the answer may use.
     fn estimate_tokens(&self, body: &Value) -> u64 {
-        let prompt = body.get("messages").map(|m| m.to_string().len() as u64 / 3).unwrap_or(0);
-        prompt + u64::from(self.options.max_completion_tokens)
+        let messages = body.get("messages").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        let text = |message: &Value, field: &str| message.get(field).and_then(Value::as_str).unwrap_or("").to_string();
+        let mut prompt = REPLY_PRIMING;
+        for message in messages {
+            prompt += self.counter.count_message(&text(message, "role"), &text(message, "content"), None);
+        }
+        // The schema (or tools) counts too: services prefix it to the prompt.
+        for field in ["response_format", "tools", "input"] {
+            if let Some(value) = body.get(field) {
+                prompt += self.counter.count_text(&value.to_string());
+            }
+        }
+        prompt as u64 + u64::from(self.options.max_completion_tokens)
+    }
+
+    /// Records warnings for the user (a budget nearly spent), each once.
+    fn warn(&self, warnings: Vec<String>) {
+        for warning in warnings {
+            tracing::warn!("{warning}");
+            self.count(|s| {
+                if !s.warnings.contains(&warning) {
+                    s.warnings.push(warning);
+                }
+            });
+        }
     }
 
     fn count(&self, update: impl FnOnce(&mut Stats)) {
@@ -590,6 +693,16 @@ fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
         .iter()
         .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
         .collect()
+}
+
+/// Where the day's spending is kept across runs: the user's state folder.
+fn spending_ledger() -> Option<std::path::PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".local/state")))
+        .or_else(|| std::env::var_os("LOCALAPPDATA").map(std::path::PathBuf::from))?;
+    Some(state.join("docwright").join("spending.json"))
 }
 
 /// rustls needs one process-wide crypto provider; ring is the one built in.

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::client::{ClientOptions, OutputMode};
+use super::cost::Price;
 use super::provider::{DEFAULT_AZURE_API_VERSION, OPENAI_BASE_URL, Provider};
 use super::retry::RetryPolicy;
 
@@ -39,14 +40,6 @@ pub struct DeploymentSettings {
     pub reasoning: Option<bool>,
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
-}
-
-/// A price in USD per million tokens.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PriceSettings {
-    pub input: f64,
-    pub cached_input: Option<f64>,
-    pub output: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -79,7 +72,7 @@ pub struct ModelSettings {
     /// Budgets in USD.
     pub budget_per_run: Option<f64>,
     pub budget_per_day: Option<f64>,
-    pub prices: BTreeMap<String, PriceSettings>,
+    pub prices: BTreeMap<String, Price>,
     /// The defaults of `deployments`, for the deployment in use.
     pub this: DeploymentSettings,
 }
@@ -291,16 +284,17 @@ impl ModelSettings {
             }
             "prices" => {
                 for (name, price) in table(value)? {
-                    let mut parsed = PriceSettings::default();
+                    let (mut input, mut cached, mut output) = (0.0, None, 0.0);
                     for (key, amount) in table(price)? {
                         match normal(key).as_str() {
-                            "input" => parsed.input = dollars(amount)?,
-                            "cachedinput" => parsed.cached_input = Some(dollars(amount)?),
-                            "output" => parsed.output = dollars(amount)?,
+                            "input" => input = dollars(amount)?,
+                            "cachedinput" => cached = Some(dollars(amount)?),
+                            "output" => output = dollars(amount)?,
                             _ => problems.push(format!("{path}.{name}.{key}: unknown setting")),
                         }
                     }
-                    self.prices.insert(name.clone(), parsed);
+                    // Without a cached price, cached tokens cost what others do.
+                    self.prices.insert(name.clone(), Price::new(input, cached.unwrap_or(input), output));
                 }
             }
             _ => return Err("unknown setting".into()),
@@ -400,6 +394,10 @@ impl ModelSettings {
             max_completion_tokens: self.max_completion_tokens.unwrap_or(defaults.max_completion_tokens),
             reasoning,
             output_mode: self.output_mode.unwrap_or(defaults.output_mode),
+            prompt_tokens: self.prompt_tokens.unwrap_or(defaults.prompt_tokens),
+            context_window: known
+                .context_window
+                .or_else(|| super::tokens::context_window(&model_name).and_then(|w| u64::try_from(w).ok())),
         };
         let auth = self.auth(kind, lookup)?;
         Ok(Some(ModelConfig {
@@ -408,7 +406,6 @@ impl ModelSettings {
             client,
             model: model_name,
             deployment: known,
-            prompt_tokens: self.prompt_tokens.unwrap_or(6000),
             concurrency: self.concurrency.unwrap_or(8),
             budget_per_run: self.budget_per_run,
             budget_per_day: self.budget_per_day,
@@ -495,11 +492,10 @@ pub struct ModelConfig {
     /// The model's name (for the tokenizer and prices).
     pub model: String,
     pub deployment: DeploymentSettings,
-    pub prompt_tokens: u64,
     pub concurrency: usize,
     pub budget_per_run: Option<f64>,
     pub budget_per_day: Option<f64>,
-    pub prices: BTreeMap<String, PriceSettings>,
+    pub prices: BTreeMap<String, Price>,
 }
 
 /// Whether `url` names this machine (a local model server).

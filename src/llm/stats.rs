@@ -20,6 +20,8 @@ pub struct Stats {
     pub usage: Usage,
     /// Estimated cost in USD.
     pub cost: f64,
+    /// What the user should know (a budget nearly spent), each once.
+    pub warnings: Vec<String>,
     /// Milliseconds from first send to answer, per answer.
     #[serde(skip)]
     latencies: Vec<u32>,

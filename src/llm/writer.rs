@@ -10,10 +10,12 @@ use std::sync::Arc;
 
 use crate::docstring::Docstring;
 use crate::docstring::answer::{self, Answer};
+use crate::docstring::insert::Target;
 use crate::engine::{DocstringWriter, Templates, WriteError, WriteRequest, Written};
 use crate::prompt;
 
 use super::client::{ChatMessage, Client, LlmError};
+use super::shorten::shorten_definition;
 
 const SCHEMA_NAME: &str = "python_docstring";
 
@@ -41,19 +43,43 @@ struct Job {
     skeleton: Docstring,
 }
 
-fn job(request: &WriteRequest<'_>) -> Result<Job, WriteError> {
+/// The prompt for `request`, shortened to the client's prompt budget: the
+/// signature, the docstring and the lines that raise, return or yield stay;
+/// the middle of long runs of other lines gives way to a marker.
+fn job(client: &Client, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
     let skeleton = Templates::skeleton(request)?;
-    Ok(Job { messages: prompt::docstring_messages(request, &skeleton), skeleton })
+    let messages = prompt::docstring_messages(request, &skeleton, None);
+    let budget = client.prompt_budget(&answer::schema());
+    let tokens = client.count_messages(&messages);
+    let Target::Definition(index) = request.target else { return Ok(Job { messages, skeleton }) };
+    if tokens <= budget {
+        return Ok(Job { messages, skeleton });
+    }
+    let definition = request.module.definitions.get(index);
+    let code = definition.map(|d| prompt::definition_source(request.source, d.range.clone())).unwrap_or("");
+    // What the rest of the prompt takes is fixed; the code gets what is left.
+    let code_budget = budget.saturating_sub(tokens.saturating_sub(client.count_text(code)));
+    let shortened = shorten_definition(request.source, request.module, index, code_budget, |t| client.count_text(t));
+    match shortened {
+        Some(shortened) if shortened.fits => {
+            tracing::debug!("shortened a prompt by {} lines to fit {budget} tokens", shortened.elided_lines);
+            Ok(Job { messages: prompt::docstring_messages(request, &skeleton, Some(&shortened.text)), skeleton })
+        }
+        _ => Err(WriteError(format!(
+            "too long for the model's prompt even shortened ({tokens} tokens; the budget is {budget}): \
+             raise `model.promptTokens`"
+        ))),
+    }
 }
 
 impl DocstringWriter for ModelWriter {
     fn write(&self, request: &WriteRequest<'_>) -> Result<Written, WriteError> {
-        let job = job(request)?;
+        let job = job(&self.client, request)?;
         self.runtime.block_on(ask(self.client.clone(), job))
     }
 
     fn write_all(&self, requests: &[WriteRequest<'_>]) -> Vec<Result<Written, WriteError>> {
-        let jobs: Vec<Result<Job, WriteError>> = requests.iter().map(job).collect();
+        let jobs: Vec<Result<Job, WriteError>> = requests.iter().map(|r| job(&self.client, r)).collect();
         let client = self.client.clone();
         self.runtime.block_on(async move {
             // The client's limiter bounds how many are in flight.
