@@ -28,8 +28,16 @@ impl Editor {
 
     /// Starts the server; `extra` adds fields to the `initialize` parameters.
     fn start_with(capabilities: Value, extra: Value) -> (Editor, Value) {
+        Editor::start_in(capabilities, extra, &[])
+    }
+
+    /// Starts the server with `env` added to its environment.
+    fn start_in(capabilities: Value, extra: Value, env: &[(&str, &str)]) -> (Editor, Value) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_docwright"))
             .args(["lsp", "--stdio"])
+            .env_remove("AZURE_OPENAI_ENDPOINT")
+            .env_remove("OPENAI_API_KEY")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -729,5 +737,40 @@ fn cancelled_requests_are_answered_and_the_server_carries_on() {
     // Cancelling what does not exist is harmless.
     editor.notify("$/cancelRequest", json!({"id": 99999}));
     assert!(!editor.actions(URI, 0, 0).is_empty());
+    editor.shutdown();
+}
+
+#[test]
+fn code_actions_write_with_the_model_when_one_is_configured() {
+    let mock = docwright_mock::MockServer::start(docwright_mock::MockConfig::default());
+    mock.set_answerer(|context| {
+        context.last_user.contains("clamp").then(|| {
+            json!({"summary": "Limit a value to a closed range.", "description": "",
+                "params": [{"name": "x", "description": "The value."}, {"name": "lo", "description": "Lower bound."},
+                    {"name": "hi", "description": "Upper bound."}],
+                "returns": "The value, within the bounds.", "yields": "", "raises": [], "attributes": []})
+        })
+    });
+    let settings = json!({"model": {"provider": "azure", "endpoint": mock.url(), "deployment": "gpt-4o",
+        "apiKeyEnv": "DOCWRIGHT_TEST_KEY"}});
+    let (mut editor, _) = Editor::start_in(
+        resolving_client(&[]),
+        json!({"initializationOptions": settings}),
+        &[("DOCWRIGHT_TEST_KEY", "test-key")],
+    );
+    let text = "def clamp(x, lo, hi):\n    return max(lo, min(x, hi))\n";
+    editor.open(URI, text);
+    let (version, edits) = editor.resolve(URI, 0, 4, "Generate docstring for `clamp`");
+    assert_eq!(version, 1);
+    assert_eq!(
+        apply(text, &edits, true),
+        "def clamp(x, lo, hi):\n    \"\"\"Limit a value to a closed range.\n\n    Args:\n        x: The value.\n        lo: Lower bound.\n        hi: Upper bound.\n\n    Returns:\n        The value, within the bounds.\n    \"\"\"\n    return max(lo, min(x, hi))\n"
+    );
+    let requests: Vec<_> = mock.journal().into_iter().filter(|e| e.path.ends_with("/chat/completions")).collect();
+    assert_eq!(requests.len(), 1, "one request for one docstring");
+    assert_eq!(requests[0].credential.as_ref().and_then(|c| c.matched.clone()).as_deref(), Some("key#0"));
+    // Listing actions never waits on the model: no request for it.
+    editor.actions(URI, 0, 4);
+    assert_eq!(mock.journal().len(), requests.len());
     editor.shutdown();
 }

@@ -488,6 +488,10 @@ impl Client {
                 .header("x-docwright-retry-count", retries.to_string())
                 .body(bytes.clone());
             if let Some((name, value)) = self.provider.auth_header(&credential) {
+                // Sensitive: kept out of any debug output of the request.
+                let mut value = reqwest::header::HeaderValue::from_str(&value)
+                    .map_err(|_| LlmError::Credentials("the credential holds characters a header cannot".into()))?;
+                value.set_sensitive(true);
                 request = request.header(name, value);
             }
             self.count(|s| s.requests += 1);

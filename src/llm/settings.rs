@@ -199,6 +199,11 @@ impl ModelSettings {
     }
 
     fn apply_key(&mut self, key: &str, value: &Value, problems: &mut Vec<String>, path: &str) -> Parsed<()> {
+        // At the top level `deployment` names the one to use.
+        if key == "deployment" {
+            self.deployment = Some(string(value)?);
+            return Ok(());
+        }
         if let Some(result) = self.this.apply(key, value) {
             return result;
         }
@@ -601,6 +606,10 @@ mod tests {
             assert!(is_loopback(local), "{local}");
         }
         assert!(!is_loopback("https://api.example.com/v1"));
+        let mut named = ModelSettings::default();
+        named.apply(&json!({"provider": "azure", "endpoint": "https://r.openai.azure.com", "deployment": "mine"}), "m");
+        let config = named.resolve(&env(&[("AZURE_OPENAI_API_KEY", "k")])).unwrap().unwrap();
+        assert!(config.provider.chat_url().contains("/deployments/mine/"), "{}", config.provider.chat_url());
         let mut bad = ModelSettings::default();
         bad.apply(&json!({"endpoint": "res.openai.azure.com", "deployment": "d"}), "m");
         assert!(bad.resolve(&env(&[("AZURE_OPENAI_API_KEY", "k")])).unwrap_err().contains("not an http"));

@@ -1,0 +1,200 @@
+//! `docwright generate` and `docwright doctor` with a model: the built binary
+//! against the mock service, configured the way users configure it (the usual
+//! environment variables and `[tool.docwright.model]`).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use docwright_mock::{Fault, MockConfig, MockServer};
+use serde_json::json;
+
+const KEY: &str = "sk-test-3f9a8c7e1d2b4a6f";
+
+const MODULE: &str = "\"\"\"Shapes.\"\"\"\n\n\ndef clamp(x, lo, hi):\n    if lo > hi:\n        raise ValueError(lo)\n    return max(lo, min(x, hi))\n\n\ndef twice(x):\n    return 2 * x\n";
+
+fn mock() -> MockServer {
+    let mut config = MockConfig::default();
+    config.api_keys = vec![KEY.to_string()];
+    MockServer::start(config)
+}
+
+/// Runs docwright in `dir` with the Azure variables pointing at `mock`.
+fn docwright(dir: &Path, mock: &MockServer, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_docwright"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("AZURE_OPENAI") || name.starts_with("OPENAI_") || name.starts_with("DOCWRIGHT_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .current_dir(dir)
+        .env("AZURE_OPENAI_ENDPOINT", mock.url())
+        .env("AZURE_OPENAI_API_KEY", KEY)
+        .env("AZURE_OPENAI_DEPLOYMENT", "gpt-4o")
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .expect("docwright runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn chat_requests(mock: &MockServer) -> usize {
+    mock.journal().iter().filter(|e| e.path.ends_with("/chat/completions")).count()
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shapes.py"), MODULE).unwrap();
+    dir
+}
+
+#[test]
+fn generate_writes_the_models_prose_with_the_codes_names() {
+    let mock = mock();
+    mock.set_answerer(|context| {
+        context.last_user.contains("`clamp`").then(|| {
+            json!({"summary": "Limit a value to a closed range.", "description": "",
+                "params": [{"name": "x", "description": "The value."}, {"name": "lo", "description": "Lower bound."},
+                    {"name": "hi", "description": "Upper bound."}],
+                "returns": "The value, within the bounds.", "yields": "",
+                "raises": [{"name": "ValueError", "description": "If the bounds are reversed."}], "attributes": []})
+        })
+    });
+    let dir = project();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--write", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let written = std::fs::read_to_string(dir.path().join("shapes.py")).unwrap();
+    assert!(
+        written.contains(
+            "def clamp(x, lo, hi):\n    \"\"\"Limit a value to a closed range.\n\n    Args:\n        x: The value.\n        lo: Lower bound.\n        hi: Upper bound.\n\n    Returns:\n        The value, within the bounds.\n\n    Raises:\n        ValueError: If the bounds are reversed.\n    \"\"\"\n"
+        ),
+        "{written}"
+    );
+    // The other function's prose is the mock's own, laid over the code's names.
+    assert!(written.contains("def twice(x):\n    \"\"\"Describe the summary."), "{written}");
+    assert!(written.contains("        x: Describe x.\n"), "{written}");
+    assert_eq!(chat_requests(&mock), 2, "one request per docstring; the module has one");
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("model: 2 requests, 0 retries"), "{stderr}");
+    let rerun = docwright(dir.path(), &mock, &[], &["generate", "--check", "."]);
+    assert!(rerun.status.success(), "nothing left to write: {}", text(&rerun.stdout));
+    assert_eq!(chat_requests(&mock), 2, "a documented tree asks nothing");
+}
+
+#[test]
+fn the_key_never_reaches_the_logs() {
+    let mock = mock();
+    let dir = project();
+    let run = docwright(dir.path(), &mock, &[], &["--log", "trace", "generate", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let everything = format!("{}{}", text(&run.stdout), text(&run.stderr));
+    assert!(everything.contains("chat/completions") || everything.contains("TRACE"), "trace logs were written");
+    assert!(!everything.contains(KEY), "the key leaked into the output");
+    assert!(!everything.contains(&KEY[3..15]), "part of the key leaked into the output");
+}
+
+#[test]
+fn offline_asks_no_model() {
+    let mock = mock();
+    let dir = project();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--offline", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(text(&run.stdout).contains("TODO(docwright)"));
+    assert_eq!(chat_requests(&mock), 0);
+}
+
+#[test]
+fn a_refused_key_stops_the_run_after_one_request() {
+    let mock = mock();
+    let dir = project();
+    std::fs::write(dir.path().join("more.py"), MODULE.replace("clamp", "bound").replace("twice", "thrice")).unwrap();
+    let run = docwright(
+        dir.path(),
+        &mock,
+        &[("AZURE_OPENAI_API_KEY", "nope-zz9"), ("DOCWRIGHT_LOG", "off")],
+        &["generate", "--concurrency", "1", "."],
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("the run stopped asking the model"), "{stderr}");
+    assert!(stderr.contains("AZURE_OPENAI_API_KEY"), "the advice names the variable: {stderr}");
+    assert!(!stderr.contains("nope-zz9"), "the key is not repeated: {stderr}");
+    // The first file's two requests go out together; none follow the refusal.
+    assert_eq!(chat_requests(&mock), 2, "no request after the key was refused");
+}
+
+#[test]
+fn a_budget_refuses_before_anything_is_sent() {
+    let mock = mock();
+    let dir = project();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--budget-per-run", "0.000001", "."]);
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("per-run budget of $0.0000"), "{stderr}");
+    assert!(stderr.contains("--budget-per-run"), "{stderr}");
+    assert_eq!(chat_requests(&mock), 0);
+}
+
+#[test]
+fn an_answer_that_never_fits_leaves_the_skeleton_and_says_so() {
+    let mock = mock();
+    mock.set_answerer(|_| {
+        Some(json!({"summary": "Do it.", "description": "", "params": [{"name": "invented", "description": "No."}],
+            "returns": "", "yields": "", "raises": [], "attributes": []}))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("one.py"), "\"\"\"One.\"\"\"\n\n\ndef twice(x):\n    return 2 * x\n").unwrap();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "."]);
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("did not fit the code twice"), "{stderr}");
+    assert!(stderr.contains("`invented` is not a parameter"), "{stderr}");
+    assert!(text(&run.stdout).contains("+    \"\"\"TODO(docwright): Summarize."), "{}", text(&run.stdout));
+    assert_eq!(chat_requests(&mock), 2, "asked once more, then no further");
+}
+
+#[test]
+fn retries_honour_the_service_then_succeed() {
+    let mock = mock();
+    mock.push_fault(Fault::parse("429-ms=300").unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("one.py"), "\"\"\"One.\"\"\"\n\n\ndef twice(x):\n    return 2 * x\n").unwrap();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let journal: Vec<_> = mock.journal().into_iter().filter(|e| e.path.ends_with("/chat/completions")).collect();
+    assert_eq!(journal.iter().map(|e| e.status).collect::<Vec<_>>(), vec![Some(429), Some(200)]);
+    let gap = journal[1].ms_since_start - journal[0].ms_since_start;
+    assert!(gap >= 300.0, "the retry came {gap} ms after the 429, before the 300 ms asked");
+    assert!(text(&run.stderr).contains("1 retry"), "{}", text(&run.stderr));
+}
+
+#[test]
+fn doctor_says_what_is_wrong_and_how_to_fix_it() {
+    let mock = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let ok = docwright(dir.path(), &mock, &[], &["doctor"]);
+    let stdout = text(&ok.stdout);
+    assert!(ok.status.success(), "{stdout}");
+    assert!(stdout.contains("request        ok: gpt-4o-2024-11-20 answered"), "{stdout}");
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[("AZURE_OPENAI_API_KEY", "nope")], "check AZURE_OPENAI_API_KEY"),
+        (&[("AZURE_OPENAI_DEPLOYMENT", "missing")], "check the deployment name"),
+        (&[("OPENAI_API_VERSION", "2019-01-01")], "api-version is not supported"),
+        (&[("AZURE_OPENAI_ENDPOINT", "http://127.0.0.1:9")], "check the endpoint's spelling"),
+        (&[("AZURE_OPENAI_API_KEY", "")], "no credentials for Azure OpenAI"),
+    ];
+    for (env, expected) in cases {
+        let run = docwright(dir.path(), &mock, env, &["doctor"]);
+        let stdout = text(&run.stdout);
+        assert_eq!(run.status.code(), Some(1), "{env:?}: {stdout}");
+        assert!(stdout.contains(expected), "{env:?}: {stdout}");
+    }
+    mock.push_fault(Fault::parse("firewall").unwrap());
+    let run = docwright(dir.path(), &mock, &[], &["doctor"]);
+    assert!(text(&run.stdout).contains("network rules block this machine"), "{}", text(&run.stdout));
+    mock.push_fault(Fault::parse("429-huge").unwrap());
+    let run = docwright(dir.path(), &mock, &[], &["doctor"]);
+    assert!(text(&run.stdout).contains("quota is used up"), "{}", text(&run.stdout));
+}
