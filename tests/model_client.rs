@@ -667,6 +667,21 @@ async fn a_429_holds_every_request_of_the_client_until_its_time() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_on_the_last_attempt_still_holds_the_next_request() {
+    let server = MockServer::start(MockConfig::default());
+    let options = ClientOptions { retry: RetryPolicy { max_retries: 0, ..fast().retry }, ..fast() };
+    let client = build(classic(&server, "gpt-4o"), key(), options);
+    server.push_fault(Fault::RateLimited(RateLimited::ms(600)));
+    let error = service_error(ask(&client, "def first(a): pass").await);
+    assert_eq!(error.status, 429);
+    ask(&client, "def second(b): pass").await.unwrap();
+    let journal = server.journal();
+    assert_eq!(statuses(&journal), [Some(429), Some(200)]);
+    let gap = gaps(&journal)[0];
+    assert!(gap >= 600.0, "the next request came {gap} ms after the 429");
+}
+
 // 7. Single flight
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
