@@ -408,11 +408,13 @@ async fn a_filtered_prompt_names_its_categories() {
     assert_eq!(server.journal().len(), 1, "not retried");
 }
 
+type Expected = fn(&LlmError) -> bool;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unusable_answers_are_classified() {
     let server = MockServer::start(MockConfig::default());
     let client = client(&server, "gpt-4o");
-    let cases: [(Fault, fn(&LlmError) -> bool); 5] = [
+    let cases: [(Fault, Expected); 5] = [
         (Fault::ContentFilterOutput, |e| matches!(e, LlmError::AnswerFiltered(c) if c == &["violence"])),
         (Fault::Length, |e| matches!(e, LlmError::Truncated { limit: 1024 })),
         (Fault::Refusal, |e| matches!(e, LlmError::Refused(text) if text.contains("can't assist"))),
