@@ -433,6 +433,14 @@ async fn unusable_answers_are_classified() {
         }
     }
     assert!(client.fatal_error().is_none(), "none of these stops the client");
+    // An answer without usage, or whose output filter could not run, is still an answer.
+    for fault in [Fault::MissingUsage, Fault::FilterUnavailable] {
+        server.clear_journal();
+        server.push_fault(fault);
+        let answer = ask(&client, "def fine(a): pass").await.unwrap();
+        assert!(answer.value["summary"].is_string());
+        assert_eq!(statuses(&server.journal()), [Some(200)]);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
