@@ -16,7 +16,7 @@ use super::error::{Problem, ServiceError, parse_error};
 use super::limiter::{Limiter, LimiterConfig, LimiterStats};
 use super::provider::Provider;
 use super::response::{ChatResponse, Unusable, WireUsage};
-use super::retry::{Attempt, Decision, RetryPolicy, decide};
+use super::retry::{Attempt, Decision, RetryPolicy, decide, retry_after};
 use super::secret::Secret;
 use super::settings::{AuthConfig, ModelConfig};
 use super::single_flight::SingleFlight;
@@ -565,6 +565,13 @@ impl Client {
                     retries += 1;
                 }
                 Decision::GiveUp => {
+                    // Out of retries, a 429's time still holds the client's
+                    // later requests.
+                    if let Ok((429, headers, _)) = &outcome
+                        && let Some(wait) = retry_after(headers, SystemTime::now())
+                    {
+                        self.limiter.pause_until(tokio::time::Instant::now() + wait);
+                    }
                     self.count(|s| s.failure(error.kind()));
                     return Err(error);
                 }
