@@ -324,6 +324,15 @@ async fn a_day_long_retry_after_is_a_spent_quota_reported_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_long_wait_named_only_in_the_message_is_a_spent_quota_too() {
+    let server = MockServer::start(MockConfig::default());
+    let client = client(&server, "gpt-4o");
+    let error = ask(&client, "def f(a): pass\nMOCK_FAULT:429-quota-body").await.unwrap_err();
+    assert_eq!(error, LlmError::QuotaExhausted { wait: Some(Duration::from_secs(86_400)) });
+    assert_eq!(statuses(&server.journal()), [Some(429)], "not retried");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn insufficient_quota_is_not_retried() {
     let server = MockServer::start(MockConfig::default());
     server.push_fault(Fault::InsufficientQuota);

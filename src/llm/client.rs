@@ -23,6 +23,9 @@ use super::single_flight::SingleFlight;
 use super::stats::Stats;
 use super::tokens::{Encoding, REPLY_PRIMING, TokenCounter};
 
+/// How long an error every request would repeat stops the client.
+const FATAL_FOR: Duration = Duration::from_secs(60);
+
 /// How the answer's shape is asked for. Servers that lack one get the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OutputMode {
@@ -212,7 +215,7 @@ pub struct Client {
     budget: Budget,
     /// An error every later request would repeat (a refused key, a spent
     /// quota): once seen, requests fail with it at once.
-    fatal: Mutex<Option<LlmError>>,
+    fatal: Mutex<Option<(LlmError, Instant)>>,
 }
 
 impl Client {
@@ -323,7 +326,13 @@ impl Client {
 
     /// The error that stopped this client, if one did.
     pub fn fatal_error(&self) -> Option<LlmError> {
-        self.fatal.lock().ok().and_then(|f| f.clone())
+        let mut fatal = self.fatal.lock().ok()?;
+        // A long session (the language server) tries again after a while:
+        // the user may have fixed the key or the quota may be back.
+        if fatal.as_ref().is_some_and(|(_, at)| at.elapsed() > FATAL_FOR) {
+            *fatal = None;
+        }
+        fatal.as_ref().map(|(error, _)| error.clone())
     }
 
     pub fn provider(&self) -> &Provider {
@@ -351,14 +360,7 @@ impl Client {
         // The same question asked twice at once (two editor windows, a
         // duplicated function) is sent once.
         let key = serde_json::to_string(&(messages, name, schema)).unwrap_or_default();
-        let result = self.flights.run(key, || self.structured_once(messages, name, schema)).await;
-        if let Err(error) = &result
-            && error.is_fatal()
-            && let Ok(mut fatal) = self.fatal.lock()
-        {
-            fatal.get_or_insert_with(|| error.clone());
-        }
-        result
+        self.flights.run(key, || self.structured_once(messages, name, schema)).await
     }
 
     async fn structured_once(
@@ -467,17 +469,21 @@ impl Client {
             // Every attempt, retries included, waits for the limiter: it
             // holds the whole client after a 429 until the service's time.
             let permit = self.limiter.acquire(estimate).await;
+            // Another request may have learnt meanwhile that none can succeed.
+            if let Some(error) = self.fatal_error() {
+                return Err(error);
+            }
             let price = self.price.unwrap_or(Price::FREE);
             let limit = u64::from(self.options.max_completion_tokens);
             let worst = cost::estimate(estimate.saturating_sub(limit), limit, &price);
             let reservation = self.budget.reserve(worst).map_err(|e| {
                 self.count(|s| s.failure("budget"));
-                LlmError::Budget(e.to_string())
+                self.stop_if_fatal(LlmError::Budget(e.to_string()))
             })?;
             self.warn(reservation.warnings().iter().map(ToString::to_string).collect());
             let credential = self.auth.resolve().await.map_err(|e| {
                 self.count(|s| s.failure("auth"));
-                LlmError::Credentials(e.to_string())
+                self.stop_if_fatal(LlmError::Credentials(e.to_string()))
             })?;
             let mut request = self
                 .http
@@ -540,7 +546,13 @@ impl Client {
                     let error = parse_error(*status, body);
                     let error_type = error.kind.clone().or_else(|| error.code.clone());
                     let attempt = Attempt::Response { status: *status, headers, error_type: error_type.as_deref() };
-                    let decision = decide(&self.options.retry, attempt, retries, fastrand::f64(), SystemTime::now());
+                    let mut decision =
+                        decide(&self.options.retry, attempt, retries, fastrand::f64(), SystemTime::now());
+                    // "Please retry after 86400 seconds" with no header says
+                    // the same as the header would.
+                    if error.problem() == Problem::QuotaExhausted && !matches!(decision, Decision::QuotaExhausted(_)) {
+                        decision = Decision::QuotaExhausted(error.retry_after_in_message());
+                    }
                     (decision, LlmError::Service(Box::new(error)))
                 }
                 Err(error) => {
@@ -573,11 +585,11 @@ impl Client {
                         self.limiter.pause_until(tokio::time::Instant::now() + wait);
                     }
                     self.count(|s| s.failure(error.kind()));
-                    return Err(error);
+                    return Err(self.stop_if_fatal(error));
                 }
                 Decision::QuotaExhausted(wait) => {
                     self.count(|s| s.failure("quota_exhausted"));
-                    return Err(LlmError::QuotaExhausted { wait });
+                    return Err(self.stop_if_fatal(LlmError::QuotaExhausted { wait }));
                 }
             }
         }
@@ -599,6 +611,18 @@ impl Client {
             }
         }
         prompt as u64 + u64::from(self.options.max_completion_tokens)
+    }
+
+    /// Stops the client when `error` is one every request would repeat; set
+    /// before the request's limiter slot is released, so no request waiting
+    /// for the slot goes out after it.
+    fn stop_if_fatal(&self, error: LlmError) -> LlmError {
+        if error.is_fatal()
+            && let Ok(mut fatal) = self.fatal.lock()
+        {
+            fatal.get_or_insert_with(|| (error.clone(), Instant::now()));
+        }
+        error
     }
 
     /// Records warnings for the user (a budget nearly spent), each once.
@@ -651,7 +675,8 @@ struct EmbeddingItem {
 /// Whether `error` says the server does not take output `mode` (rather than
 /// something wrong with the request).
 fn lacks_output_mode(error: &ServiceError, mode: OutputMode) -> bool {
-    if error.status != 400 && error.status != 422 {
+    // A refused schema is a fault of ours to report, not a missing feature.
+    if (error.status != 400 && error.status != 422) || error.problem() == Problem::InvalidSchema {
         return false;
     }
     let param = error.param.as_deref().unwrap_or("");
@@ -752,6 +777,11 @@ mod tests {
         assert!(lacks_output_mode(&tools, OutputMode::Tool));
         let key = parse_error(401, br#"{"error":{"code":"401","message":"denied"}}"#);
         assert!(!lacks_output_mode(&key, OutputMode::JsonSchema));
+        let ours = parse_error(
+            400,
+            br#"{"error":{"message":"Invalid schema for response_format 'd': In context=(), 'additionalProperties' is required to be supplied and to be false.","type":"invalid_request_error","param":"response_format","code":null}}"#,
+        );
+        assert!(!lacks_output_mode(&ours, OutputMode::JsonSchema), "our own schema error is reported");
         assert_eq!(OutputMode::JsonSchema.next(), Some(OutputMode::Tool));
         assert_eq!(OutputMode::JsonObject.next(), None);
     }

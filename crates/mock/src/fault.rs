@@ -10,6 +10,7 @@
 //! | `429-ms=N` | 429 with only `retry-after-ms: N` |
 //! | `429-date=N` | 429 with `retry-after` as an HTTP date N seconds ahead |
 //! | `429-none` | 429 without retry headers |
+//! | `429-quota-body` | 429 without retry headers whose message says to retry after 86400 seconds |
 //! | `429-zero` / `429-negative` / `429-huge` | `retry-after` 0 / -5 / 86400 |
 //! | `429-int` | 429 whose body `code` is the integer 429 (`retry-after: 1`) |
 //! | `429-high-demand` | capacity 429 ("high demand"), `retry-after: 1` |
@@ -52,6 +53,9 @@ pub struct RateLimited {
     /// Body `code` as the integer 429 instead of the string "429".
     pub integer_code: bool,
     pub high_demand: bool,
+    /// The wait the message names when no header does (a daily quota's
+    /// "Please retry after 86400 seconds" with no Retry-After).
+    pub message_secs: Option<i64>,
 }
 
 impl RateLimited {
@@ -66,7 +70,13 @@ impl RateLimited {
     }
     /// No retry headers at all.
     pub fn bare() -> Self {
-        RateLimited { retry_after: None, retry_after_ms: None, integer_code: false, high_demand: false }
+        RateLimited {
+            retry_after: None,
+            retry_after_ms: None,
+            integer_code: false,
+            high_demand: false,
+            message_secs: None,
+        }
     }
 }
 
@@ -152,6 +162,7 @@ impl Fault {
             "429-zero" => Fault::RateLimited(RateLimited::seconds(0)),
             "429-negative" => Fault::RateLimited(RateLimited::seconds(-5)),
             "429-huge" => Fault::RateLimited(RateLimited::seconds(86_400)),
+            "429-quota-body" => Fault::RateLimited(RateLimited { message_secs: Some(86_400), ..RateLimited::bare() }),
             "429-int" => Fault::RateLimited(RateLimited { integer_code: true, ..RateLimited::seconds(1) }),
             "429-high-demand" => Fault::RateLimited(RateLimited { high_demand: true, ..RateLimited::seconds(1) }),
             "insufficient-quota" => Fault::InsufficientQuota,

@@ -460,7 +460,7 @@ fn fault_reply(fault: &Fault, operation: &str, version: &str, request_id: &str, 
                 (Some(RetryAfter::Seconds(n)), _) => *n,
                 (Some(RetryAfter::HttpDate(n)), _) => *n as i64,
                 (None, Some(ms)) => ms.saturating_add(999).div_euclid(1000),
-                (None, None) => 1,
+                (None, None) => r.message_secs.unwrap_or(1),
             };
             let message = if r.high_demand {
                 wire::high_demand_message(secs)
