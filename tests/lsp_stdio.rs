@@ -772,5 +772,11 @@ fn code_actions_write_with_the_model_when_one_is_configured() {
     // Listing actions never waits on the model: no request for it.
     editor.actions(URI, 0, 4);
     assert_eq!(mock.journal().len(), requests.len());
+    // The session's usage, for a status bar or a command.
+    let stats = editor.request("workspace/executeCommand", json!({"command": "docwright.showStats", "arguments": []}));
+    assert_eq!(stats["stats"]["requests"], 1, "{stats}");
+    assert_eq!(stats["stats"]["answers"], 1, "{stats}");
+    assert!(stats["stats"]["usage"]["prompt_tokens"].as_u64().unwrap() > 50, "{stats}");
+    assert!(stats["model"].as_str().unwrap().contains("deployment `gpt-4o`"), "{stats}");
     editor.shutdown();
 }

@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::docstring::Style;
 use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
 use crate::files::{FileFilter, python_files, read_source};
-use crate::llm::{Client, ModelWriter, Stats};
+use crate::llm::{Client, ModelWriter};
 use crate::python::{self, SourceFile, source_text};
 
 #[derive(clap::Args, Debug)]
@@ -249,36 +249,13 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
         for warning in &stats.warnings {
             eprintln!("docwright: warning: {warning}");
         }
-        eprintln!("docwright: {}", usage_line(&stats));
+        eprintln!("docwright: model: {}", stats.summary());
         if let Some(error) = model.writer.client().fatal_error() {
             eprintln!("docwright: the run stopped asking the model: {error}");
         }
     }
     let failed = skipped > 0 || failed > 0 || (args.check && docstrings > 0);
     Ok(i32::from(failed))
-}
-
-/// The model's work in one line: requests, retries, tokens, failures.
-fn usage_line(stats: &Stats) -> String {
-    let usage = &stats.usage;
-    let mut line = format!(
-        "model: {} request{}, {} retr{}, {} prompt tokens ({} cached), {} completion tokens",
-        stats.requests,
-        plural(usize::try_from(stats.requests).unwrap_or(2)),
-        stats.retries,
-        if stats.retries == 1 { "y" } else { "ies" },
-        usage.prompt_tokens,
-        usage.cached_tokens,
-        usage.completion_tokens
-    );
-    if stats.cost > 0.0 {
-        line.push_str(&format!(", about ${:.4}", stats.cost));
-    }
-    if !stats.failures.is_empty() {
-        let failures: Vec<String> = stats.failures.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
-        line.push_str(&format!("; failures: {}", failures.join(", ")));
-    }
-    line
 }
 
 fn plural(n: usize) -> &'static str {

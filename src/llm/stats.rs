@@ -38,6 +38,32 @@ impl Stats {
         *self.failures.entry(kind.to_string()).or_default() += 1;
     }
 
+    /// The work in one line: requests, retries, tokens, cost, failures.
+    pub fn summary(&self) -> String {
+        let usage = &self.usage;
+        let mut line = format!(
+            "{} request{}, {} retr{}, {} prompt tokens ({} cached), {} completion tokens",
+            self.requests,
+            if self.requests == 1 { "" } else { "s" },
+            self.retries,
+            if self.retries == 1 { "y" } else { "ies" },
+            usage.prompt_tokens,
+            usage.cached_tokens,
+            usage.completion_tokens
+        );
+        if self.cost > 0.0 {
+            line.push_str(&format!(", about ${:.4}", self.cost));
+        }
+        if let (Some(p50), Some(p95)) = (self.latency(0.5), self.latency(0.95)) {
+            line.push_str(&format!(", latency p50 {} ms, p95 {} ms", p50.as_millis(), p95.as_millis()));
+        }
+        if !self.failures.is_empty() {
+            let failures: Vec<String> = self.failures.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+            line.push_str(&format!("; failures: {}", failures.join(", ")));
+        }
+        line
+    }
+
     /// The latency below which `quantile` (0 to 1) of the answers came.
     pub fn latency(&self, quantile: f64) -> Option<Duration> {
         let mut sorted = self.latencies.clone();
@@ -57,6 +83,7 @@ mod tests {
     fn latency_quantiles_by_nearest_rank() {
         let mut stats = Stats::default();
         assert_eq!(stats.latency(0.5), None);
+        stats.requests = 5;
         for ms in [40, 10, 30, 20, 100] {
             stats.success(Usage { prompt_tokens: 2, ..Usage::default() }, Duration::from_millis(ms));
         }
@@ -67,5 +94,10 @@ mod tests {
         stats.failure("auth");
         stats.failure("auth");
         assert_eq!(stats.failures["auth"], 2);
+        assert_eq!(
+            stats.summary(),
+            "5 requests, 0 retries, 10 prompt tokens (0 cached), 0 completion tokens, latency p50 30 ms, p95 100 ms; \
+             failures: auth 2"
+        );
     }
 }

@@ -66,6 +66,8 @@ struct State {
     writer: Arc<dyn DocstringWriter>,
     /// The model settings `writer` was built from.
     writer_settings: Option<ModelSettings>,
+    /// The model client behind `writer`, when there is one (for its counters).
+    model: Option<Arc<Client>>,
 }
 
 /// What the diagnostics report.
@@ -107,6 +109,7 @@ impl Server {
             batch_count: 0,
             writer: Arc::new(Templates),
             writer_settings: None,
+            model: None,
         };
         Server { client, state: Arc::new(Mutex::new(state)) }
     }
@@ -272,8 +275,9 @@ impl State {
             }
         }
         if self.writer_settings.as_ref() != Some(&settings.model) {
-            let (writer, problem) = writer_for(&settings.model);
+            let (writer, model, problem) = writer_for(&settings.model);
             self.writer = writer;
+            self.model = model;
             self.writer_settings = Some(settings.model.clone());
             problems.extend(problem);
         }
@@ -301,7 +305,7 @@ impl State {
 
 /// The writer the model settings (and the environment) call for: the model
 /// when one is configured, else templates, with what stood in the way.
-fn writer_for(settings: &ModelSettings) -> (Arc<dyn DocstringWriter>, Option<String>) {
+fn writer_for(settings: &ModelSettings) -> (Arc<dyn DocstringWriter>, Option<Arc<Client>>, Option<String>) {
     let lookup = |name: &str| std::env::var(name).ok();
     let built = settings.resolve(&lookup).and_then(|config| {
         let Some(config) = config else { return Ok(None) };
@@ -311,9 +315,12 @@ fn writer_for(settings: &ModelSettings) -> (Arc<dyn DocstringWriter>, Option<Str
         Ok(Some(ModelWriter::new(Arc::new(client), runtime)))
     });
     match built {
-        Ok(Some(writer)) => (Arc::new(writer), None),
-        Ok(None) => (Arc::new(Templates), None),
-        Err(problem) => (Arc::new(Templates), Some(format!("model: {problem}; docstrings come from templates"))),
+        Ok(Some(writer)) => {
+            let client = Arc::clone(writer.client());
+            (Arc::new(writer), Some(client), None)
+        }
+        Ok(None) => (Arc::new(Templates), None, None),
+        Err(problem) => (Arc::new(Templates), None, Some(format!("model: {problem}; docstrings come from templates"))),
     }
 }
 
@@ -389,6 +396,7 @@ impl LanguageServer for Server {
                         APPLY_ACTION_COMMAND.to_string(),
                         commands::GENERATE_FILE.to_string(),
                         commands::GENERATE_WORKSPACE.to_string(),
+                        commands::SHOW_STATS.to_string(),
                     ],
                     ..lsp::ExecuteCommandOptions::default()
                 }),
@@ -607,6 +615,26 @@ impl LanguageServer for Server {
                 let document = document.ok_or_else(|| invalid_params(format!("{} is not open", uri.as_str())))?;
                 self.start_batch("Documenting the file", move |_| vec![Job::Open { uri, document }]);
                 return Ok(None);
+            }
+            commands::SHOW_STATS => {
+                let model = self.state().model.clone();
+                let (summary, value) = match &model {
+                    Some(client) => {
+                        let stats = client.stats();
+                        let value = serde_json::json!({
+                            "model": client.provider().describe(),
+                            "stats": stats,
+                            "latencyP50Ms": stats.latency(0.5).map(|d| d.as_millis() as u64),
+                            "latencyP95Ms": stats.latency(0.95).map(|d| d.as_millis() as u64),
+                        });
+                        (format!("docwright: {}: {}", client.provider().describe(), stats.summary()), value)
+                    }
+                    None => {
+                        ("docwright: no model is configured; docstrings come from templates".to_string(), Value::Null)
+                    }
+                };
+                self.client.show_message(lsp::MessageType::INFO, summary).await;
+                return Ok(Some(value));
             }
             APPLY_ACTION_COMMAND => {}
             other => return Err(invalid_params(format!("unknown command `{other}`"))),
