@@ -7,9 +7,12 @@ windows, and the fifth starts at 40 s.
 
     python3 benches/model.py [RUNS]     (default 1)
 
-Prints, per run: wall time, its ratio to the 40 s floor, requests, 429s, early
-retries (a request arriving in a window after that window answered 429, that
-is before the Retry-After time), and docstrings written or failed.
+Each run documents the tree twice: with the deployment's RPM in the
+configuration, and without it (the quota learnt from 429s and headers). Prints,
+for each: wall time, its ratio to the 40 s floor, requests, 429s, early retries
+(a retry arriving before the time its 429 asked for, the end of that window),
+requests of any kind arriving in a window more than 50 ms after it answered 429
+(the client holds everything after a 429), and docstrings written.
 """
 
 import ast
@@ -29,10 +32,16 @@ LATENCY_MS, RPM, WINDOW_S = 300, 600, 10.0
 FLOOR_S = ((FUNCTIONS - 1) // (RPM // 6)) * WINDOW_S
 
 
-def make_tree(root: pathlib.Path) -> None:
-    """Writes FUNCTIONS distinct undocumented functions, PER_FILE a file."""
+def make_tree(root: pathlib.Path, told_quota: bool) -> None:
+    """Writes FUNCTIONS distinct undocumented functions, PER_FILE a file.
+
+    With `told_quota`, docwright is configured with the deployment's RPM and
+    keeps under it; without, it learns the quota from 429s and rate-limit
+    headers (and may retry more often than the default two times).
+    """
+    model = f"rpm = {RPM}\n" if told_quota else "maxRetries = 10\n"
     (root / "pyproject.toml").write_text(
-        f'[tool.docwright]\nstyle = "google"\n\n[tool.docwright.model]\nrpm = {RPM}\nconcurrency = 16\n'
+        f'[tool.docwright]\nstyle = "google"\n\n[tool.docwright.model]\n{model}concurrency = 16\n'
     )
     package = root / "pkg"
     package.mkdir()
@@ -48,7 +57,7 @@ def make_tree(root: pathlib.Path) -> None:
         (package / f"mod_{f}.py").write_text("".join(lines))
 
 
-def run_once(docwright: str, mock: str) -> dict:
+def run_once(docwright: str, mock: str, told_quota: bool) -> dict:
     server = subprocess.Popen(
         [mock, "--latency-ms", str(LATENCY_MS), "--rpm", str(RPM)], stdout=subprocess.PIPE, text=True
     )
@@ -56,7 +65,7 @@ def run_once(docwright: str, mock: str) -> dict:
         url = server.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as work:
             root = pathlib.Path(work)
-            make_tree(root)
+            make_tree(root, told_quota)
             env = dict(os.environ)
             for name in list(env):
                 if name.startswith(("AZURE_OPENAI_", "OPENAI_")):
@@ -78,22 +87,36 @@ def run_once(docwright: str, mock: str) -> dict:
     finally:
         server.kill()
         server.wait()
-    chat = [e for e in journal if e["path"].endswith("/chat/completions")]
-    limited_windows = set()
-    early = 0
-    for entry in sorted(chat, key=lambda e: e["ms_since_start"]):
-        window = int(entry["ms_since_start"] // (WINDOW_S * 1000))
-        if window in limited_windows:
-            early += 1
+    chat = sorted((e for e in journal if e["path"].endswith("/chat/completions")), key=lambda e: e["ms_since_start"])
+    window_of = lambda entry: int(entry["ms_since_start"] // (WINDOW_S * 1000))
+    request_id = lambda entry: next((v for k, v in entry["headers"] if k.lower() == "x-ms-client-request-id"), None)
+    # The mock's Retry-After points at the end of the window that answered 429.
+    limited = {}
+    for entry in chat:
         if entry["status"] == 429:
-            limited_windows.add(window)
+            limited.setdefault(window_of(entry), entry["ms_since_start"])
+    # A retry arriving before the time its 429 asked for.
+    early = sum(
+        1
+        for i, e in enumerate(chat)
+        if any(
+            p["status"] == 429 and request_id(p) == request_id(e) and window_of(p) == window_of(e) for p in chat[:i]
+        )
+    )
+    # Any request arriving after the client had heard a 429 and before that
+    # window ended (50 ms allowed for requests already on their way).
+    during_pause = sum(
+        1 for e in chat if window_of(e) in limited and e["ms_since_start"] > limited[window_of(e)] + 50
+    )
     return {
+        "client": "rpm configured" if told_quota else "quota not configured",
         "wall_s": round(wall, 2),
         "floor_s": FLOOR_S,
         "ratio": round(wall / FLOOR_S, 3),
         "requests": len(chat),
         "429s": sum(1 for e in chat if e["status"] == 429),
         "early_retries": early,
+        "sent_during_pause": during_pause,
         "documented": documented,
         "exit": done.returncode,
         "summary": done.stderr.strip().splitlines()[-2:],
@@ -109,7 +132,8 @@ def main() -> None:
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     print(f"machine: {os.cpu_count()} cores, {cpu}")
     for _ in range(runs):
-        print(json.dumps(run_once(docwright, mock)))
+        for told_quota in (True, False):
+            print(json.dumps(run_once(docwright, mock, told_quota)))
 
 
 if __name__ == "__main__":

@@ -461,7 +461,6 @@ impl Client {
         let bytes = serde_json::to_vec(body).map_err(|e| LlmError::Malformed(e.to_string()))?;
         // One id for the logical request, the same on every retry.
         let request_id = uuid::Uuid::new_v4().to_string();
-        let started = Instant::now();
         let estimate = self.estimate_tokens(body);
         let mut retries = 0u32;
         let mut reauthenticated = false;
@@ -473,6 +472,9 @@ impl Client {
             if let Some(error) = self.fatal_error() {
                 return Err(error);
             }
+            // Latency is the service's: from this attempt's send, not the
+            // time spent waiting for the limiter.
+            let started = Instant::now();
             let price = self.price.unwrap_or(Price::FREE);
             let limit = u64::from(self.options.max_completion_tokens);
             let worst = cost::estimate(estimate.saturating_sub(limit), limit, &price);

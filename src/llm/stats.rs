@@ -22,7 +22,7 @@ pub struct Stats {
     pub cost: f64,
     /// What the user should know (a budget nearly spent), each once.
     pub warnings: Vec<String>,
-    /// Milliseconds from first send to answer, per answer.
+    /// Milliseconds from the answered attempt's send to its answer.
     #[serde(skip)]
     latencies: Vec<u32>,
 }
