@@ -901,3 +901,44 @@ async fn settings_resolve_to_a_working_client() {
     assert_eq!(body(last)["max_completion_tokens"], 300);
     assert_eq!(last.status, Some(200));
 }
+
+#[test]
+fn a_long_body_is_shortened_to_the_prompt_budget_keeping_what_raises_and_returns() {
+    let server = MockServer::start(MockConfig::default());
+    let mut source = String::from("\"\"\"Long.\"\"\"\n\n\ndef crunch(data):\n    total = 0\n");
+    for i in 0..400 {
+        source.push_str(&format!("    total += data[{i}] * {i}  # step {i} of the long computation\n"));
+    }
+    source.push_str("    if total < 0:\n        raise ValueError(total)\n    return total\n");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let budgeted = ClientOptions { prompt_tokens: 1500, ..fast() };
+    let client = Arc::new(build(classic(&server, "gpt-4o"), key(), budgeted));
+    let writer = ModelWriter::new(Arc::clone(&client), runtime.handle().clone());
+    let file = SourceFile::parse(source.clone()).unwrap();
+    let plan = engine::edits(file.text(), file.module(), &options(), &writer).unwrap();
+    assert!(plan.failures.is_empty(), "{:?}", plan.failures);
+    let journal = server.journal();
+    assert_eq!(journal.len(), 1);
+    let sent = user_text(&journal[0]);
+    assert!(sent.contains("def crunch(data):"), "the signature stays");
+    assert!(sent.contains("raise ValueError(total)") && sent.contains("return total"), "raise and return stay");
+    assert!(sent.contains("lines elided"), "a marker shows the cut");
+    assert!(!sent.contains("step 200 of"), "the middle of the body is left out");
+    let messages: Vec<ChatMessage> = body(&journal[0])["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| ChatMessage {
+            role: m["role"].as_str().unwrap().into(),
+            content: m["content"].as_str().unwrap().into(),
+        })
+        .collect();
+    assert!(client.count_messages(&messages) <= 1500, "the prompt fits its budget");
+    // A budget nothing can fit: a clear failure, and nothing sent.
+    let tiny = Arc::new(build(classic(&server, "gpt-4o"), key(), ClientOptions { prompt_tokens: 40, ..fast() }));
+    let writer = ModelWriter::new(tiny, runtime.handle().clone());
+    let plan = engine::edits(file.text(), file.module(), &options(), &writer).unwrap();
+    assert_eq!(plan.failures.len(), 1);
+    assert!(plan.failures[0].error.0.contains("promptTokens"), "{:?}", plan.failures[0].error);
+    assert_eq!(server.journal().len(), 1);
+}
