@@ -89,6 +89,9 @@ struct State {
     paused_until: Option<Instant>,
     /// Requests the service still takes, from the last answer's headers.
     requests_hint: Option<Hint>,
+    /// The most requests a service window was seen to allow: the largest
+    /// remaining count seen, plus the request it answered.
+    seen_window: u64,
     /// Tokens the service still takes, from the last answer's headers.
     tokens_hint: Option<Hint>,
     stats: LimiterStats,
@@ -187,8 +190,12 @@ impl Limiter {
             // counted, which are among our latest sends, so it ends within a
             // window of that one's send. Waiting a window from now would
             // lose most of a window each time the quota runs out.
+            state.seen_window = state.seen_window.max(remaining.saturating_add(1));
+            // Told by the service or the configuration, else learnt from the
+            // counts seen (too small a guess only makes the wait longer).
             let limit = header_u64(headers, "x-ratelimit-limit-requests")
-                .or_else(|| self.shared.config.requests_per_minute.map(|rpm| u64::from(rpm / 6).max(1)));
+                .or_else(|| self.shared.config.requests_per_minute.map(|rpm| u64::from(rpm / 6).max(1)))
+                .or(Some(state.seen_window));
             if reset.is_none()
                 && let Some(counted) = limit.map(|l| l.saturating_sub(remaining)).filter(|c| *c > 0)
                 && let Some(&oldest) = usize::try_from(counted)
@@ -635,7 +642,18 @@ mod tests {
         let _next = limiter.acquire(1).await;
         let at = start.elapsed();
         assert!(at >= Duration::from_secs(10) && at <= Duration::from_millis(10_100), "{at:?}");
-        // Nothing known of the window's size: a whole window from now.
+        // Nothing told of the window's size: learnt from the counts seen.
+        let limiter = Limiter::new(LimiterConfig::default());
+        let start = Instant::now();
+        admissions(&limiter, 5, 1).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        for remaining in (0..5).rev() {
+            limiter.observe(&headers(&[("x-ratelimit-remaining-requests", &remaining.to_string())]));
+        }
+        let _next = limiter.acquire(1).await;
+        let at = start.elapsed();
+        assert!(at >= Duration::from_secs(10) && at <= Duration::from_millis(10_100), "{at:?}");
+        // Nothing known at all: a whole window from now.
         let limiter = Limiter::new(LimiterConfig::default());
         let start = Instant::now();
         limiter.observe(&headers(&[("x-ratelimit-remaining-requests", "0")]));
