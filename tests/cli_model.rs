@@ -175,7 +175,8 @@ fn doctor_says_what_is_wrong_and_how_to_fix_it() {
     let stdout = text(&ok.stdout);
     assert!(ok.status.success(), "{stdout}");
     assert!(stdout.contains("request        ok: gpt-4o-2024-11-20 answered"), "{stdout}");
-    let cases: [(&[(&str, &str)], &str); 5] = [
+    let cases: [(&[(&str, &str)], &str); 6] = [
+        (&[("AZURE_OPENAI_ENDPOINT", "")], "no model is configured"),
         (&[("AZURE_OPENAI_API_KEY", "nope")], "check AZURE_OPENAI_API_KEY"),
         (&[("AZURE_OPENAI_DEPLOYMENT", "missing")], "check the deployment name"),
         (&[("OPENAI_API_VERSION", "2019-01-01")], "api-version is not supported"),
