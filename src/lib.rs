@@ -1,6 +1,7 @@
 //! docwright writes and maintains Python docstrings.
 
 pub mod allocator;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod docstring;
