@@ -3,7 +3,7 @@
 //! answer, and a key must not reveal it), never the answer's `model` field
 //! (the service's name for what answered, which it may change at will).
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::CacheKey;
@@ -92,15 +92,14 @@ fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
-/// `map` rebuilt with its keys in another order (for tests of canonicality).
-#[cfg(test)]
-fn reversed(map: &Map<String, Value>) -> Value {
-    Value::Object(map.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `map` rebuilt with its keys in another order.
+    fn reversed(map: &serde_json::Map<String, Value>) -> Value {
+        Value::Object(map.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect())
+    }
 
     fn provider(endpoint: &str, deployment: &str) -> Provider {
         Provider::AzureClassic {
