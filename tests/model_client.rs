@@ -753,7 +753,7 @@ fn plan(server: &MockServer, source: &str) -> engine::ModulePlan {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let writer = ModelWriter::new(Arc::new(client(server, "gpt-4o")), runtime.handle().clone());
     let file = SourceFile::parse(source.to_string()).unwrap();
-    engine::edits(file.text(), file.module(), &options(), &writer).unwrap()
+    engine::edits(None, file.text(), file.module(), &options(), &writer).unwrap()
 }
 
 fn user_text(entry: &Entry) -> String {
@@ -915,7 +915,7 @@ fn a_long_body_is_shortened_to_the_prompt_budget_keeping_what_raises_and_returns
     let client = Arc::new(build(classic(&server, "gpt-4o"), key(), budgeted));
     let writer = ModelWriter::new(Arc::clone(&client), runtime.handle().clone());
     let file = SourceFile::parse(source.clone()).unwrap();
-    let plan = engine::edits(file.text(), file.module(), &options(), &writer).unwrap();
+    let plan = engine::edits(None, file.text(), file.module(), &options(), &writer).unwrap();
     assert!(plan.failures.is_empty(), "{:?}", plan.failures);
     let journal = server.journal();
     assert_eq!(journal.len(), 1);
@@ -937,7 +937,7 @@ fn a_long_body_is_shortened_to_the_prompt_budget_keeping_what_raises_and_returns
     // A budget nothing can fit: a clear failure, and nothing sent.
     let tiny = Arc::new(build(classic(&server, "gpt-4o"), key(), ClientOptions { prompt_tokens: 40, ..fast() }));
     let writer = ModelWriter::new(tiny, runtime.handle().clone());
-    let plan = engine::edits(file.text(), file.module(), &options(), &writer).unwrap();
+    let plan = engine::edits(None, file.text(), file.module(), &options(), &writer).unwrap();
     assert_eq!(plan.failures.len(), 1);
     assert!(plan.failures[0].error.0.contains("promptTokens"), "{:?}", plan.failures[0].error);
     assert_eq!(server.journal().len(), 1);

@@ -289,7 +289,8 @@ fn try_process(path: &Path, options: &EngineOptions, writer: &dyn DocstringWrite
         bail!("{}: has syntax errors{near}; fix them first", path.display());
     }
     let engine::ModulePlan { edits: planned, failures } =
-        engine::edits(file.text(), file.module(), options, writer).with_context(|| path.display().to_string())?;
+        engine::edits(Some(&canonical_name(path)), file.text(), file.module(), options, writer)
+            .with_context(|| path.display().to_string())?;
     if planned.is_empty() {
         return Ok(Outcome::Unchanged { failures });
     }
@@ -308,6 +309,11 @@ fn try_process(path: &Path, options: &EngineOptions, writer: &dyn DocstringWrite
         write_atomically(path, &bytes, &new_bytes)?;
     }
     Ok(Outcome::Changed { original, edited, edits: planned, failures })
+}
+
+/// The file's absolute path, as cached answers are filed under it.
+fn canonical_name(path: &Path) -> String {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
 fn write_diff(out: &mut impl Write, path: &Path, original: &str, edited: &str) -> Result<()> {

@@ -137,6 +137,9 @@ impl From<Docstring> for Written {
 
 /// What a writer is asked for.
 pub struct WriteRequest<'a> {
+    /// The file, as the user names it, when there is one (what cached
+    /// answers are filed under).
+    pub path: Option<&'a str>,
     pub source: &'a str,
     pub module: &'a Module,
     pub target: Target,
@@ -204,6 +207,7 @@ pub struct Failure {
 /// model writer overlaps them; a target the writer fails on is reported and
 /// the others go ahead.
 pub fn edits(
+    path: Option<&str>,
     source: &str,
     module: &Module,
     options: &EngineOptions,
@@ -218,13 +222,13 @@ pub fn edits(
     let fresh: Vec<Target> =
         targets.iter().copied().filter(|&t| needs_fresh(existing_docstring(module, t), options.mode)).collect();
     let requests: Vec<WriteRequest<'_>> =
-        fresh.iter().map(|&target| WriteRequest { source, module, target, options }).collect();
+        fresh.iter().map(|&target| WriteRequest { path, source, module, target, options }).collect();
     let mut written: Vec<Option<Result<Written, WriteError>>> =
         writer.write_all(&requests).into_iter().map(Some).collect();
     let mut plan = ModulePlan::default();
     for target in targets {
         let answer = fresh.iter().position(|&t| t == target).and_then(|i| written.get_mut(i)?.take());
-        let fresh = || answer.unwrap_or_else(|| writer.write(&WriteRequest { source, module, target, options }));
+        let fresh = || answer.unwrap_or_else(|| writer.write(&WriteRequest { path, source, module, target, options }));
         match edit_with(source, module, target, options, fresh) {
             Ok(edit) => plan.edits.extend(edit),
             Err(EngineError::Write(error)) => {
@@ -240,13 +244,15 @@ pub fn edits(
 /// The edit for one target in `options.mode`, whatever the selection says
 /// (the caller chose the target), or `None` when the mode leaves it as it is.
 pub fn edit(
+    path: Option<&str>,
     source: &str,
     module: &Module,
     target: Target,
     options: &EngineOptions,
     writer: &dyn DocstringWriter,
 ) -> Result<Option<PlannedEdit>, EngineError> {
-    edit_with(source, module, target, options, || writer.write(&WriteRequest { source, module, target, options }))
+    let request = WriteRequest { path, source, module, target, options };
+    edit_with(source, module, target, options, || writer.write(&request))
 }
 
 fn edit_with(

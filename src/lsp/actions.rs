@@ -116,10 +116,16 @@ pub fn edits(
         return Err(ResolveError::SyntaxErrors);
     }
     let source = document.text();
+    // Cached answers are filed under the file's path.
+    let path = data
+        .uri
+        .parse::<tower_lsp_server::ls_types::Uri>()
+        .ok()
+        .and_then(|uri| uri.to_file_path().map(|p| p.display().to_string()));
     let mut options = options.clone();
     if data.kind == ActionKind::GenerateAllMissing {
         options.mode = Mode::Missing;
-        let plan = engine::edits(source, module, &options, writer)?;
+        let plan = engine::edits(path.as_deref(), source, module, &options, writer)?;
         let mut notes: Vec<String> = plan.edits.iter().filter_map(|p| note(&p.qualname, p.note.as_deref())).collect();
         notes.extend(plan.failures.iter().map(|f| format!("`{}`: {}", f.qualname, f.error)));
         return Ok((plan.edits.into_iter().map(|p| p.edit).collect(), notes));
@@ -141,7 +147,7 @@ pub fn edits(
             Target::Definition(index)
         }
     };
-    let planned = engine::edit(source, module, target, &options, writer)?;
+    let planned = engine::edit(path.as_deref(), source, module, target, &options, writer)?;
     let notes = planned.iter().filter_map(|p| note(&p.qualname, p.note.as_deref())).collect();
     Ok((planned.into_iter().map(|p| p.edit).collect(), notes))
 }

@@ -173,7 +173,7 @@ fn file_edit(
     if module.has_syntax_errors {
         return Err(format!("{name} has syntax errors; skipped"));
     }
-    let plan = engine::edits(document.text(), module, options, writer).map_err(|e| e.to_string())?;
+    let plan = engine::edits(Some(name), document.text(), module, options, writer).map_err(|e| e.to_string())?;
     for failure in &plan.failures {
         tracing::warn!("{name}:{}: {}: {}", failure.line, failure.qualname, failure.error);
     }

@@ -62,7 +62,7 @@ pub fn docstring_completion(
         None => return None,
     };
     let options = EngineOptions { mode: Mode::Missing, ..options.clone() };
-    let planned = engine::edit(file.text(), module, target, &options, &Templates).ok()??;
+    let planned = engine::edit(None, file.text(), module, target, &options, &Templates).ok()??;
     // The planned edit inserts whole lines (indentation, literal, line ending);
     // the completion needs only the literal, as the user's line has the rest.
     let literal_start = planned.edit.new_text.find(['"', '\'', 'r'])?;

@@ -119,7 +119,7 @@ mod tests {
         let file = SourceFile::parse(source.to_string()).unwrap();
         let module = file.module();
         let options = EngineOptions::default();
-        let request = WriteRequest { source, module, target: Target::Definition(1), options: &options };
+        let request = WriteRequest { path: None, source, module, target: Target::Definition(1), options: &options };
         let skeleton = Templates::skeleton(&request).unwrap();
         let messages = docstring_messages(&request, &skeleton, None);
         assert_eq!(messages.len(), 2);
@@ -132,7 +132,7 @@ mod tests {
         assert_eq!(value["params"], json!(["path", "args", "mode"]));
         assert_eq!(value["raises"], json!(["ValueError"]));
         assert_eq!((value["returns"].as_bool(), value["yields"].as_bool()), (Some(true), Some(false)));
-        let request = WriteRequest { source, module, target: Target::Module, options: &options };
+        let request = WriteRequest { path: None, source, module, target: Target::Module, options: &options };
         let skeleton = Templates::skeleton(&request).unwrap();
         let user = &docstring_messages(&request, &skeleton, None)[1].content;
         assert!(user.contains("import os\nclass Box: ..."), "{user}");
