@@ -8,6 +8,7 @@
 //! hits, misses and what they saved.
 
 pub mod key;
+pub mod layered;
 
 use std::future::Future;
 use std::pin::Pin;

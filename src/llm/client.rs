@@ -22,6 +22,11 @@ use super::settings::{AuthConfig, ModelConfig};
 use super::single_flight::SingleFlight;
 use super::stats::Stats;
 use super::tokens::{Encoding, REPLY_PRIMING, TokenCounter};
+use crate::cache::CacheKey;
+use crate::cache::key::KeyParts;
+
+/// The same question gets the same answer where the service can manage it.
+const SEED: i64 = 0;
 
 /// How long an error every request would repeat stops the client.
 const FATAL_FOR: Duration = Duration::from_secs(60);
@@ -258,6 +263,35 @@ impl Client {
         self
     }
 
+    /// The cache key of asking `messages` for an object matching `schema`,
+    /// with `template` and `style`: everything that changes the answer.
+    pub fn cache_key(
+        &self,
+        messages: &[ChatMessage],
+        name: &str,
+        schema: &Value,
+        template: (&str, u32),
+        style: &str,
+    ) -> CacheKey {
+        KeyParts {
+            provider: &self.provider,
+            template,
+            style,
+            messages: &json!(messages),
+            schema_name: name,
+            schema,
+            temperature: (!self.options.reasoning).then_some(0.0),
+            seed: SEED,
+            max_completion_tokens: self.options.max_completion_tokens,
+        }
+        .key()
+    }
+
+    /// What `usage` cost at this model's price.
+    pub fn cost_of(&self, usage: &super::cost::Usage) -> f64 {
+        self.price.map_or(0.0, |price| cost::cost(usage, &price))
+    }
+
     /// The tokens `messages` take as a prompt.
     pub fn count_messages(&self, messages: &[ChatMessage]) -> usize {
         self.counter.count_messages(messages)
@@ -451,7 +485,7 @@ impl Client {
         if !self.options.reasoning {
             body["temperature"] = json!(0);
         }
-        body["seed"] = json!(0);
+        body["seed"] = json!(SEED);
         body
     }
 

@@ -8,6 +8,8 @@
 
 use std::sync::Arc;
 
+use crate::cache::layered::AnswerCache;
+use crate::cache::{CacheKey, CachedAnswer};
 use crate::docstring::Docstring;
 use crate::docstring::answer::{self, Answer};
 use crate::docstring::insert::Target;
@@ -22,6 +24,7 @@ const SCHEMA_NAME: &str = "python_docstring";
 pub struct ModelWriter {
     client: Arc<Client>,
     runtime: tokio::runtime::Handle,
+    cache: Option<Arc<AnswerCache>>,
 }
 
 impl ModelWriter {
@@ -29,7 +32,17 @@ impl ModelWriter {
     /// called off the runtime's own threads (a blocking task, or a plain
     /// thread).
     pub fn new(client: Arc<Client>, runtime: tokio::runtime::Handle) -> Self {
-        ModelWriter { client, runtime }
+        ModelWriter { client, runtime, cache: None }
+    }
+
+    /// Answers are looked up in `cache` first, and kept there.
+    pub fn with_cache(mut self, cache: Arc<AnswerCache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    pub fn cache(&self) -> Option<&Arc<AnswerCache>> {
+        self.cache.as_ref()
     }
 
     pub fn client(&self) -> &Arc<Client> {
@@ -41,19 +54,34 @@ impl ModelWriter {
 struct Job {
     messages: Vec<ChatMessage>,
     skeleton: Docstring,
+    /// Where the answer is cached, and what it is about.
+    key: CacheKey,
+    scope: String,
 }
 
 /// The prompt for `request`, shortened to the client's prompt budget: the
 /// signature, the docstring and the lines that raise, return or yield stay;
 /// the middle of long runs of other lines gives way to a marker.
 fn job(client: &Client, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
+    let (messages, skeleton) = prompt_for(client, request)?;
+    let key =
+        client.cache_key(&messages, SCHEMA_NAME, &answer::schema(), prompt::BUILTIN, request.options.style.as_str());
+    let qualname = match request.target {
+        Target::Module => "<module>",
+        Target::Definition(index) => request.module.definitions.get(index).map_or("", |d| d.qualname.as_str()),
+    };
+    let scope = format!("{}:{qualname}", request.path.unwrap_or(""));
+    Ok(Job { messages, skeleton, key, scope })
+}
+
+fn prompt_for(client: &Client, request: &WriteRequest<'_>) -> Result<(Vec<ChatMessage>, Docstring), WriteError> {
     let skeleton = Templates::skeleton(request)?;
     let messages = prompt::docstring_messages(request, &skeleton, None);
     let budget = client.prompt_budget(&answer::schema());
     let tokens = client.count_messages(&messages);
-    let Target::Definition(index) = request.target else { return Ok(Job { messages, skeleton }) };
+    let Target::Definition(index) = request.target else { return Ok((messages, skeleton)) };
     if tokens <= budget {
-        return Ok(Job { messages, skeleton });
+        return Ok((messages, skeleton));
     }
     let definition = request.module.definitions.get(index);
     let code = definition.map(|d| prompt::definition_source(request.source, d.range.clone())).unwrap_or("");
@@ -63,7 +91,7 @@ fn job(client: &Client, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
     match shortened {
         Some(shortened) if shortened.fits => {
             tracing::debug!("shortened a prompt by {} lines to fit {budget} tokens", shortened.elided_lines);
-            Ok(Job { messages: prompt::docstring_messages(request, &skeleton, Some(&shortened.text)), skeleton })
+            Ok((prompt::docstring_messages(request, &skeleton, Some(&shortened.text)), skeleton))
         }
         _ => Err(WriteError(format!(
             "too long for the model's prompt even shortened ({tokens} tokens; the budget is {budget}): \
@@ -75,12 +103,13 @@ fn job(client: &Client, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
 impl DocstringWriter for ModelWriter {
     fn write(&self, request: &WriteRequest<'_>) -> Result<Written, WriteError> {
         let job = job(&self.client, request)?;
-        self.runtime.block_on(ask(self.client.clone(), job))
+        self.runtime.block_on(ask(self.client.clone(), self.cache.clone(), job))
     }
 
     fn write_all(&self, requests: &[WriteRequest<'_>]) -> Vec<Result<Written, WriteError>> {
         let jobs: Vec<Result<Job, WriteError>> = requests.iter().map(|r| job(&self.client, r)).collect();
         let client = self.client.clone();
+        let cache = self.cache.clone();
         self.runtime.block_on(async move {
             // The client's limiter bounds how many are in flight.
             let mut tasks = tokio::task::JoinSet::new();
@@ -88,8 +117,8 @@ impl DocstringWriter for ModelWriter {
             for (index, job) in jobs.into_iter().enumerate() {
                 match job {
                     Ok(job) => {
-                        let client = client.clone();
-                        tasks.spawn(async move { (index, ask(client, job).await) });
+                        let (client, cache) = (client.clone(), cache.clone());
+                        tasks.spawn(async move { (index, ask(client, cache, job).await) });
                         results.push(None);
                     }
                     Err(error) => results.push(Some(Err(error))),
@@ -109,8 +138,24 @@ impl DocstringWriter for ModelWriter {
     }
 }
 
-/// Asks for one docstring, and once more when the answer does not hold up.
-async fn ask(client: Arc<Client>, job: Job) -> Result<Written, WriteError> {
+/// The cached answer to `job`, when there is one that still fits the code.
+async fn cached(cache: &AnswerCache, job: &Job) -> Option<Written> {
+    let hit = cache.get(&job.key).await?;
+    let answer: Answer = serde_json::from_value(hit.value.clone()).ok()?;
+    answer::check(&answer, &job.skeleton).ok()?;
+    cache.hit(&hit);
+    Some(Written::from(answer::apply(&answer, &job.skeleton)))
+}
+
+/// Asks for one docstring (unless it is cached), and once more when the
+/// answer does not hold up. Only an answer that fits the code is cached.
+async fn ask(client: Arc<Client>, cache: Option<Arc<AnswerCache>>, job: Job) -> Result<Written, WriteError> {
+    if let Some(cache) = &cache {
+        if let Some(written) = cached(cache, &job).await {
+            return Ok(written);
+        }
+        cache.miss();
+    }
     let schema = answer::schema();
     let mut messages = job.messages;
     let mut problems = Vec::new();
@@ -121,7 +166,18 @@ async fn ask(client: Arc<Client>, job: Job) -> Result<Written, WriteError> {
                     let parsed: Result<Answer, String> =
                         serde_json::from_value(structured.value.clone()).map_err(|e| e.to_string());
                     match parsed.map_err(|e| vec![e]).and_then(|a| answer::check(&a, &job.skeleton).map(|()| a)) {
-                        Ok(answer) => return Ok(Written::from(answer::apply(&answer, &job.skeleton))),
+                        Ok(answer) => {
+                            if let Some(cache) = &cache {
+                                let entry = CachedAnswer {
+                                    cost: client.cost_of(&structured.usage),
+                                    usage: structured.usage,
+                                    value: structured.value,
+                                    scope: job.scope.clone(),
+                                };
+                                cache.set(&job.key, &entry).await;
+                            }
+                            return Ok(Written::from(answer::apply(&answer, &job.skeleton)));
+                        }
                         Err(found) => (Some(structured.value.to_string()), found),
                     }
                 }

@@ -1,0 +1,173 @@
+//! The cache the model writer uses: memory in front of a persistent store
+//! (SQLite or Redis), counting what it saves. A persistent store that fails
+//! (Redis down, a locked or damaged file) never stops the work: the memory
+//! layer and, behind Redis, the local store carry on, and the failure is said
+//! once.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{BackendStats, CacheError, CacheKey, CachedAnswer, ResponseCache, Selector};
+use crate::llm::cost::Usage;
+
+/// What the cache did for a run or a session.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CacheCounters {
+    pub hits: u64,
+    pub misses: u64,
+    /// Tokens and USD the hits did not spend again.
+    pub saved: Usage,
+    pub saved_cost: f64,
+    /// Store operations that failed (the work went on without them).
+    pub errors: u64,
+}
+
+impl CacheCounters {
+    /// In one line, for the CLI's summary and the language server.
+    pub fn summary(&self) -> String {
+        let mut line = format!("{} hit{}, {} miss{}", self.hits, plural(self.hits), self.misses, es(self.misses));
+        if self.hits > 0 {
+            line.push_str(&format!(", {} tokens saved", self.saved.prompt_tokens + self.saved.completion_tokens));
+            if self.saved_cost > 0.0 {
+                line.push_str(&format!(" (about ${:.4})", self.saved_cost));
+            }
+        }
+        if self.errors > 0 {
+            line.push_str(&format!(", {} store error{}", self.errors, plural(self.errors)));
+        }
+        line
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn es(n: u64) -> &'static str {
+    if n == 1 { "" } else { "es" }
+}
+
+pub struct AnswerCache {
+    front: Arc<dyn ResponseCache>,
+    /// The persistent store, and the local one to fall back on when it fails.
+    back: Option<Arc<dyn ResponseCache>>,
+    fallback: Option<Arc<dyn ResponseCache>>,
+    ttl: Duration,
+    counters: Mutex<CacheCounters>,
+    /// The persistent store failed: said once, then the fallback is used.
+    back_failed: AtomicBool,
+}
+
+impl AnswerCache {
+    pub fn new(
+        front: Arc<dyn ResponseCache>,
+        back: Option<Arc<dyn ResponseCache>>,
+        fallback: Option<Arc<dyn ResponseCache>>,
+        ttl: Duration,
+    ) -> Self {
+        AnswerCache {
+            front,
+            back,
+            fallback,
+            ttl,
+            counters: Mutex::new(CacheCounters::default()),
+            back_failed: AtomicBool::new(false),
+        }
+    }
+
+    /// The stores behind memory, in the order they are asked.
+    fn stores(&self) -> Vec<&Arc<dyn ResponseCache>> {
+        let back = self.back.as_ref().filter(|_| !self.back_failed.load(Ordering::Relaxed));
+        back.into_iter().chain(self.fallback.as_ref()).collect()
+    }
+
+    fn failed(&self, store: &Arc<dyn ResponseCache>, error: &CacheError) {
+        self.count(|c| c.errors += 1);
+        let is_back = self.back.as_ref().is_some_and(|b| Arc::ptr_eq(b, store));
+        if is_back && !self.back_failed.swap(true, Ordering::Relaxed) {
+            let instead = match &self.fallback {
+                Some(local) => format!("using the {} cache instead", local.name()),
+                None => "keeping answers in memory only".to_string(),
+            };
+            tracing::warn!("the {} cache is not available ({error}); {instead}", store.name());
+        } else {
+            tracing::debug!("cache: {error}");
+        }
+    }
+
+    /// The answer stored under `key`, from memory or the stores behind it.
+    /// A store's failure is a miss there.
+    pub async fn get(&self, key: &CacheKey) -> Option<CachedAnswer> {
+        if let Ok(Some(answer)) = self.front.get(key).await {
+            return Some(answer);
+        }
+        for store in self.stores() {
+            match store.get(key).await {
+                Ok(Some(answer)) => {
+                    let _ = self.front.set(key, &answer, self.ttl).await;
+                    return Some(answer);
+                }
+                Ok(None) => {}
+                Err(error) => self.failed(store, &error),
+            }
+        }
+        None
+    }
+
+    /// Stores `answer` in memory and in the first store that takes it.
+    pub async fn set(&self, key: &CacheKey, answer: &CachedAnswer) {
+        let _ = self.front.set(key, answer, self.ttl).await;
+        for store in self.stores() {
+            match store.set(key, answer, self.ttl).await {
+                Ok(()) => return,
+                Err(error) => self.failed(store, &error),
+            }
+        }
+    }
+
+    /// Drops what `selector` names everywhere; how many entries went from
+    /// the persistent store (or memory, without one).
+    pub async fn invalidate(&self, selector: &Selector) -> Result<u64, CacheError> {
+        let in_memory = self.front.invalidate(selector).await?;
+        let mut removed = None;
+        for store in self.back.iter().chain(self.fallback.iter()) {
+            let n = store.invalidate(selector).await?;
+            removed.get_or_insert(n);
+        }
+        Ok(removed.unwrap_or(in_memory))
+    }
+
+    /// What the persistent store (or memory) holds, and its name.
+    pub async fn stored(&self) -> Result<(&'static str, BackendStats), CacheError> {
+        let store = self.back.as_ref().unwrap_or(&self.front);
+        Ok((store.name(), store.stats().await?))
+    }
+
+    /// A cached answer was used.
+    pub fn hit(&self, answer: &CachedAnswer) {
+        self.count(|c| {
+            c.hits += 1;
+            c.saved += answer.usage;
+            c.saved_cost += answer.cost;
+        });
+    }
+
+    /// No usable answer was cached.
+    pub fn miss(&self) {
+        self.count(|c| c.misses += 1);
+    }
+
+    pub fn counters(&self) -> CacheCounters {
+        self.counters.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    fn count(&self, update: impl FnOnce(&mut CacheCounters)) {
+        if let Ok(mut counters) = self.counters.lock() {
+            update(&mut counters);
+        }
+    }
+}
