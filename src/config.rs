@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use crate::cache::settings::CacheSettings;
 use crate::docstring::Style;
 use crate::engine::EngineOptions;
 use crate::llm::ModelSettings;
@@ -31,6 +32,8 @@ pub struct Settings {
     /// The model, when one is configured here (the environment may name one
     /// too).
     pub model: ModelSettings,
+    /// Where model answers are kept.
+    pub cache: CacheSettings,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             engine: EngineOptions { width: 88, ..EngineOptions::default() },
             missing_docstrings: Severity::default(),
             model: ModelSettings::default(),
+            cache: CacheSettings::default(),
         }
     }
 }
@@ -52,6 +56,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("nested", "also expect docstrings on functions nested in functions (default false)"),
     ("init", "also expect docstrings on __init__ (default false)"),
     ("model", "the model service: a table, see the model keys"),
+    ("cache", "where model answers are kept: a table, see the cache keys"),
 ];
 
 impl Settings {
@@ -105,6 +110,10 @@ impl Settings {
                 "model" => {
                     // Each problem inside the table names its own key.
                     problems.extend(self.model.apply(value, &format!("{source}: docwright.{key}")));
+                    None
+                }
+                "cache" => {
+                    problems.extend(self.cache.apply(value, &format!("{source}: docwright.{key}")));
                     None
                 }
                 _ => Some("unknown setting".to_string()),
