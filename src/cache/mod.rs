@@ -7,6 +7,8 @@
 //! keeping (never a truncated, filtered, refused or invalid answer) and count
 //! hits, misses and what they saved.
 
+pub mod memory;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
