@@ -8,6 +8,7 @@
 //! hits, misses and what they saved.
 
 pub mod memory;
+pub mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;
