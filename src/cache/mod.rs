@@ -9,7 +9,10 @@
 
 pub mod key;
 pub mod layered;
+pub mod memory;
+pub mod open;
 pub mod settings;
+pub mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;

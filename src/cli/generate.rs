@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use super::write::write_atomically;
+use crate::cache;
 use crate::config::Settings;
 use crate::docstring::Style;
 use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
@@ -165,7 +166,14 @@ fn model(args: &GenerateArgs, settings: &Settings) -> Result<Option<Model>> {
         .build()
         .context("cannot start the model client's runtime")?;
     let client = Client::from_config(&config).map_err(|e| anyhow::anyhow!("the model client: {e}"))?;
-    let writer = ModelWriter::new(Arc::new(client), runtime.handle().clone());
+    let mut writer = ModelWriter::new(Arc::new(client), runtime.handle().clone());
+    let (answers, warning) = runtime.block_on(cache::open::open(&settings.cache));
+    if let Some(warning) = warning {
+        eprintln!("docwright: warning: {warning}");
+    }
+    if let Some(answers) = answers {
+        writer = writer.with_cache(answers);
+    }
     Ok(Some(Model { writer, concurrency: config.concurrency, _runtime: runtime }))
 }
 
@@ -250,6 +258,9 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
             eprintln!("docwright: warning: {warning}");
         }
         eprintln!("docwright: model: {}", stats.summary());
+        if let Some(answers) = model.writer.cache() {
+            eprintln!("docwright: cache: {}", answers.counters().summary());
+        }
         if let Some(error) = model.writer.client().fatal_error() {
             eprintln!("docwright: the run stopped asking the model: {error}");
         }

@@ -1,5 +1,6 @@
 //! The command-line front door: subcommands that call the engine.
 
+mod cache;
 mod doctor;
 mod generate;
 mod inventory;
@@ -32,6 +33,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Check the model configuration, the credentials and one tiny request, and say what is wrong.
     Doctor(doctor::DoctorArgs),
+    /// Show or drop the cached model answers.
+    Cache(cache::CacheArgs),
     /// Run the language server on stdin/stdout (editors start this).
     Lsp(LspArgs),
 }
@@ -71,6 +74,7 @@ pub fn run() -> i32 {
         Command::Inventory(args) => inventory::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Cache(args) => cache::run(args),
         Command::Lsp(_) => crate::lsp::run_stdio().map(|()| 0),
     };
     match result {

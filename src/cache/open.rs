@@ -1,0 +1,45 @@
+//! Opening the cache the settings describe.
+
+use std::sync::Arc;
+
+use super::ResponseCache;
+use super::layered::AnswerCache;
+use super::memory::MemoryCache;
+use super::settings::{Backend, CacheSettings};
+use super::sqlite::SqliteCache;
+
+/// Memory bytes allowed per entry on average, for the memory layer's limit.
+const MEMORY_BYTES_PER_ENTRY: u64 = 16 * 1024;
+
+/// The cache `settings` describe, or `None` when it is off. A persistent
+/// store that cannot be opened is reported in the returned warning and the
+/// cache keeps answers in memory (or, behind Redis, in the local file).
+pub async fn open(settings: &CacheSettings) -> (Option<Arc<AnswerCache>>, Option<String>) {
+    if settings.backend == Backend::Off {
+        return (None, None);
+    }
+    let entries = settings.memory_entries.max(1);
+    let memory: Arc<dyn ResponseCache> = Arc::new(MemoryCache::new(entries, entries as u64 * MEMORY_BYTES_PER_ENTRY));
+    let mut warning = None;
+    let local = || -> Result<Arc<dyn ResponseCache>, String> {
+        let path = settings.path.clone().or_else(SqliteCache::default_path).ok_or("no cache folder: set cache.path")?;
+        SqliteCache::open(&path, settings.max_bytes)
+            .map(|c| Arc::new(c) as Arc<dyn ResponseCache>)
+            .map_err(|e| e.to_string())
+    };
+    let (back, fallback) = match settings.backend {
+        Backend::Off | Backend::Memory => (None, None),
+        Backend::Sqlite => match local() {
+            Ok(store) => (Some(store), None),
+            Err(problem) => {
+                warning = Some(format!("the answer cache is in memory only: {problem}"));
+                (None, None)
+            }
+        },
+        Backend::Redis => {
+            warning = Some("the Redis cache is not available in this build; using the local one".to_string());
+            (local().ok(), None)
+        }
+    };
+    (Some(Arc::new(AnswerCache::new(memory, back, fallback, settings.ttl))), warning)
+}
