@@ -9,6 +9,7 @@
 
 pub mod key;
 pub mod layered;
+pub mod memory;
 pub mod settings;
 
 use std::future::Future;
