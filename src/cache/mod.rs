@@ -11,6 +11,7 @@ pub mod key;
 pub mod layered;
 pub mod memory;
 pub mod settings;
+pub mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;
