@@ -26,6 +26,8 @@ fn docwright(dir: &Path, mock: &MockServer, env: &[(&str, &str)], args: &[&str])
     }
     command
         .current_dir(dir)
+        // Each test's answers stay in its own folder.
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .env("AZURE_OPENAI_ENDPOINT", mock.url())
         .env("AZURE_OPENAI_API_KEY", KEY)
         .env("AZURE_OPENAI_DEPLOYMENT", "gpt-4o")
@@ -195,4 +197,39 @@ fn doctor_says_what_is_wrong_and_how_to_fix_it() {
     mock.push_fault(Fault::parse("429-huge").unwrap());
     let run = docwright(dir.path(), &mock, &[], &["doctor"]);
     assert!(text(&run.stdout).contains("quota is used up"), "{}", text(&run.stdout));
+}
+
+#[test]
+fn a_second_run_of_the_same_job_asks_the_model_nothing() {
+    let mock = mock();
+    let dir = project();
+    let cache = dir.path().join("answers.sqlite3");
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        format!("[tool.docwright.cache]\npath = \"{}\"\n", cache.display()),
+    )
+    .unwrap();
+    let first = docwright(dir.path(), &mock, &[], &["generate", "."]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(chat_requests(&mock), 2);
+    assert!(text(&first.stderr).contains("cache: 0 hits, 2 misses"), "{}", text(&first.stderr));
+    // Another process, the same file: every answer comes from the cache.
+    let second = docwright(dir.path(), &mock, &[], &["generate", "."]);
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert_eq!(chat_requests(&mock), 2, "no model call the second time");
+    assert!(text(&second.stderr).contains("cache: 2 hits, 0 misses"), "{}", text(&second.stderr));
+    assert_eq!(text(&first.stdout), text(&second.stdout), "the same docstrings");
+    // The file never holds the key.
+    let bytes = std::fs::read(&cache).unwrap();
+    assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is in the cache file");
+    // Dropping one definition's answer asks for it again, and only it.
+    let stats = docwright(dir.path(), &mock, &[], &["cache", "stats"]);
+    assert!(text(&stats.stdout).contains("sqlite: 2 answers"), "{}", text(&stats.stdout));
+    let dropped = docwright(dir.path(), &mock, &[], &["cache", "invalidate", "shapes.py:clamp"]);
+    assert!(text(&dropped.stdout).contains("removed 1 answer"), "{}", text(&dropped.stdout));
+    let third = docwright(dir.path(), &mock, &[], &["generate", "."]);
+    assert!(third.status.success());
+    assert_eq!(chat_requests(&mock), 3, "only clamp was asked again");
+    let cleared = docwright(dir.path(), &mock, &[], &["cache", "clear"]);
+    assert!(text(&cleared.stdout).contains("removed 2 answers"), "{}", text(&cleared.stdout));
 }

@@ -753,10 +753,12 @@ fn code_actions_write_with_the_model_when_one_is_configured() {
     });
     let settings = json!({"model": {"provider": "azure", "endpoint": mock.url(), "deployment": "gpt-4o",
         "apiKeyEnv": "DOCWRIGHT_TEST_KEY"}});
+    let cache = tempfile::tempdir().unwrap();
+    let cache_home = cache.path().display().to_string();
     let (mut editor, _) = Editor::start_in(
         resolving_client(&[]),
         json!({"initializationOptions": settings}),
-        &[("DOCWRIGHT_TEST_KEY", "test-key")],
+        &[("DOCWRIGHT_TEST_KEY", "test-key"), ("XDG_CACHE_HOME", &cache_home)],
     );
     let text = "def clamp(x, lo, hi):\n    return max(lo, min(x, hi))\n";
     editor.open(URI, text);
@@ -778,5 +780,12 @@ fn code_actions_write_with_the_model_when_one_is_configured() {
     assert_eq!(stats["stats"]["answers"], 1, "{stats}");
     assert!(stats["stats"]["usage"]["prompt_tokens"].as_u64().unwrap() > 50, "{stats}");
     assert!(stats["model"].as_str().unwrap().contains("deployment `gpt-4o`"), "{stats}");
+    assert_eq!((stats["cache"]["hits"].as_u64(), stats["cache"]["misses"].as_u64()), (Some(0), Some(1)), "{stats}");
+    // The same action again: answered from the cache, no new request.
+    let (_, again) = editor.resolve(URI, 0, 4, "Generate docstring for `clamp`");
+    assert_eq!(again, edits);
+    assert_eq!(mock.journal().len(), requests.len());
+    let stats = editor.request("workspace/executeCommand", json!({"command": "docwright.showStats", "arguments": []}));
+    assert_eq!(stats["cache"]["hits"], 1, "{stats}");
     editor.shutdown();
 }

@@ -21,6 +21,7 @@ use super::commands::{self, Batch, Job};
 use super::completion::docstring_completion;
 use super::convert;
 use super::document::Document;
+use crate::cache::{self, layered::AnswerCache, settings::CacheSettings};
 use crate::config::{self, Settings, Severity};
 use crate::engine::findings::findings;
 use crate::engine::{DocstringWriter, EngineOptions, Templates};
@@ -64,10 +65,11 @@ struct State {
     batch_count: u64,
     /// Writes docstrings: the model when one is configured, else templates.
     writer: Arc<dyn DocstringWriter>,
-    /// The model settings `writer` was built from.
-    writer_settings: Option<ModelSettings>,
+    /// The model and cache settings `writer` was built from.
+    writer_settings: Option<(ModelSettings, CacheSettings)>,
     /// The model client behind `writer`, when there is one (for its counters).
     model: Option<Arc<Client>>,
+    answers: Option<Arc<AnswerCache>>,
 }
 
 /// What the diagnostics report.
@@ -110,6 +112,7 @@ impl Server {
             writer: Arc::new(Templates),
             writer_settings: None,
             model: None,
+            answers: None,
         };
         Server { client, state: Arc::new(Mutex::new(state)) }
     }
@@ -274,12 +277,14 @@ impl State {
                 problems.extend(settings.apply(value, source));
             }
         }
-        if self.writer_settings.as_ref() != Some(&settings.model) {
-            let (writer, model, problem) = writer_for(&settings.model);
-            self.writer = writer;
-            self.model = model;
-            self.writer_settings = Some(settings.model.clone());
-            problems.extend(problem);
+        let wanted = (settings.model.clone(), settings.cache.clone());
+        if self.writer_settings.as_ref() != Some(&wanted) {
+            let setup = writer_for(&settings);
+            self.writer = setup.writer;
+            self.model = setup.client;
+            self.answers = setup.answers;
+            self.writer_settings = Some(wanted);
+            problems.extend(setup.problems);
         }
         self.settings = settings;
         problems
@@ -303,24 +308,50 @@ impl State {
     }
 }
 
-/// The writer the model settings (and the environment) call for: the model
-/// when one is configured, else templates, with what stood in the way.
-fn writer_for(settings: &ModelSettings) -> (Arc<dyn DocstringWriter>, Option<Arc<Client>>, Option<String>) {
+/// What writes docstrings in this session.
+struct WriterSetup {
+    writer: Arc<dyn DocstringWriter>,
+    client: Option<Arc<Client>>,
+    answers: Option<Arc<AnswerCache>>,
+    problems: Vec<String>,
+}
+
+/// The writer the settings (and the environment) call for: the model, with
+/// its answer cache, when one is configured; else templates. What stood in
+/// the way is returned for the user.
+fn writer_for(settings: &Settings) -> WriterSetup {
     let lookup = |name: &str| std::env::var(name).ok();
-    let built = settings.resolve(&lookup).and_then(|config| {
+    let mut problems = Vec::new();
+    let built = settings.model.resolve(&lookup).and_then(|config| {
         let Some(config) = config else { return Ok(None) };
         let runtime = tokio::runtime::Handle::try_current().map_err(|e| e.to_string())?;
         let client = Client::from_config(&config)?;
         tracing::info!("docstrings come from {}", config.provider.describe());
-        Ok(Some(ModelWriter::new(Arc::new(client), runtime)))
+        // Opening a store may wait on a network (Redis): on a thread of its
+        // own, as this runs on the server's async threads.
+        let cache_settings = settings.cache.clone();
+        let handle = runtime.clone();
+        let (answers, warning) = std::thread::spawn(move || handle.block_on(cache::open::open(&cache_settings)))
+            .join()
+            .unwrap_or((None, Some("the answer cache could not be opened".to_string())));
+        problems.extend(warning);
+        let mut writer = ModelWriter::new(Arc::new(client), runtime);
+        if let Some(answers) = answers {
+            writer = writer.with_cache(answers);
+        }
+        Ok(Some(writer))
     });
     match built {
         Ok(Some(writer)) => {
-            let client = Arc::clone(writer.client());
-            (Arc::new(writer), Some(client), None)
+            let client = Some(Arc::clone(writer.client()));
+            let answers = writer.cache().cloned();
+            WriterSetup { writer: Arc::new(writer), client, answers, problems }
         }
-        Ok(None) => (Arc::new(Templates), None, None),
-        Err(problem) => (Arc::new(Templates), None, Some(format!("model: {problem}; docstrings come from templates"))),
+        Ok(None) => WriterSetup { writer: Arc::new(Templates), client: None, answers: None, problems },
+        Err(problem) => {
+            problems.push(format!("model: {problem}; docstrings come from templates"));
+            WriterSetup { writer: Arc::new(Templates), client: None, answers: None, problems }
+        }
     }
 }
 
@@ -617,17 +648,25 @@ impl LanguageServer for Server {
                 return Ok(None);
             }
             commands::SHOW_STATS => {
-                let model = self.state().model.clone();
+                let (model, answers) = {
+                    let state = self.state();
+                    (state.model.clone(), state.answers.clone())
+                };
                 let (summary, value) = match &model {
                     Some(client) => {
                         let stats = client.stats();
+                        let cache = answers.as_ref().map(|a| a.counters());
                         let value = serde_json::json!({
                             "model": client.provider().describe(),
                             "stats": stats,
                             "latencyP50Ms": stats.latency(0.5).map(|d| d.as_millis() as u64),
                             "latencyP95Ms": stats.latency(0.95).map(|d| d.as_millis() as u64),
+                            "cache": cache,
                         });
-                        (format!("docwright: {}: {}", client.provider().describe(), stats.summary()), value)
+                        let cache_line = cache.map(|c| format!("; cache: {}", c.summary())).unwrap_or_default();
+                        let summary =
+                            format!("docwright: {}: {}{cache_line}", client.provider().describe(), stats.summary());
+                        (summary, value)
                     }
                     None => {
                         ("docwright: no model is configured; docstrings come from templates".to_string(), Value::Null)
