@@ -11,6 +11,7 @@ pub mod key;
 pub mod layered;
 pub mod memory;
 pub mod open;
+pub mod redis;
 pub mod settings;
 pub mod sqlite;
 
