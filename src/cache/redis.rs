@@ -87,11 +87,7 @@ impl RedisCache {
 
     /// [`RedisCache::connect`] with the fallback password given instead of
     /// read from the environment; a password in the URL still wins.
-    pub async fn connect_with_password(
-        url: &str,
-        namespace: &str,
-        password: Option<&str>,
-    ) -> Result<Self, CacheError> {
+    pub async fn connect_with_password(url: &str, namespace: &str, password: Option<&str>) -> Result<Self, CacheError> {
         let location = redact_url(url);
         check_namespace(namespace)?;
         let mut info = url.into_connection_info().map_err(|error| {
@@ -110,20 +106,22 @@ impl RedisCache {
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
         let scrub = |message: String| scrub(message, password.as_deref());
-        let client = redis::Client::open(info)
-            .map_err(|error| unavailable(scrub(format!("cannot use {location}: {error}"))))?;
+        let client =
+            redis::Client::open(info).map_err(|error| unavailable(scrub(format!("cannot use {location}: {error}"))))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(OPERATION_TIMEOUT))
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_millis(200));
-        let connection = match tokio::time::timeout(
-            OPERATION_TIMEOUT,
-            ConnectionManager::new_with_config(client, config),
-        )
-        .await
-        {
+        // A PING too: a server wanting a password accepts the connection and
+        // refuses only the first command, which should fail here, not later.
+        let connect = async {
+            let mut connection = ConnectionManager::new_with_config(client, config).await?;
+            redis::cmd("PING").query_async::<String>(&mut connection).await?;
+            Ok::<_, RedisError>(connection)
+        };
+        let connection = match tokio::time::timeout(OPERATION_TIMEOUT, connect).await {
             Ok(Ok(connection)) => connection,
             Ok(Err(error)) => return Err(unavailable(scrub(describe(&location, "cannot connect to", &error)))),
             Err(_) => {
@@ -163,12 +161,7 @@ impl RedisCache {
     /// Runs `op`, once more if the connection had dropped (the manager
     /// reconnects meanwhile: a server restarted or an idle connection closed
     /// should not cost an answer), all within `limit`.
-    async fn run<T, F>(
-        &self,
-        what: &str,
-        limit: Duration,
-        op: impl Fn(ConnectionManager) -> F,
-    ) -> Result<T, CacheError>
+    async fn run<T, F>(&self, what: &str, limit: Duration, op: impl Fn(ConnectionManager) -> F) -> Result<T, CacheError>
     where
         F: Future<Output = RedisResult<T>>,
     {
@@ -237,7 +230,9 @@ impl RedisCache {
             let doomed: Vec<&String> = keys
                 .iter()
                 .zip(&values)
-                .filter(|(_, value)| value.as_deref().and_then(stored_scope).is_some_and(|s| selector.matches_scope(&s)))
+                .filter(|(_, value)| {
+                    value.as_deref().and_then(stored_scope).is_some_and(|s| selector.matches_scope(&s))
+                })
                 .map(|(key, _)| key)
                 .collect();
             if !doomed.is_empty() {
@@ -285,23 +280,22 @@ impl ResponseCache for RedisCache {
     fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<CachedAnswer>> {
         Box::pin(async move {
             let redis_key = &self.answer_key(key);
-            let raw: Option<Vec<u8>> = self
-                .run("cannot read from", OPERATION_TIMEOUT, |mut c| async move { c.get(redis_key).await })
-                .await?;
+            let raw: Option<Vec<u8>> =
+                self.run("cannot read from", OPERATION_TIMEOUT, |mut c| async move { c.get(redis_key).await }).await?;
             match raw {
                 None => Ok(None),
-                Some(bytes) => serde_json::from_slice(&bytes)
-                    .map(Some)
-                    .map_err(|error| CacheError::Corrupt { backend: BACKEND, message: format!("{redis_key}: {error}") }),
+                Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|error| CacheError::Corrupt {
+                    backend: BACKEND,
+                    message: format!("{redis_key}: {error}"),
+                }),
             }
         })
     }
 
     fn set<'a>(&'a self, key: &'a CacheKey, answer: &'a CachedAnswer, ttl: Duration) -> CacheFuture<'a, ()> {
         Box::pin(async move {
-            let json = &serde_json::to_string(answer).map_err(|error| {
-                unavailable(format!("cannot store an answer in {}: {error}", self.location))
-            })?;
+            let json = &serde_json::to_string(answer)
+                .map_err(|error| unavailable(format!("cannot store an answer in {}: {error}", self.location)))?;
             let redis_key = &self.answer_key(key);
             if ttl.is_zero() {
                 // Expired on arrival; Redis refuses a zero expiry.
@@ -404,9 +398,7 @@ fn check_namespace(namespace: &str) -> Result<(), CacheError> {
         Ok(())
     } else {
         // No `:` or glob characters: a namespace must never match another's keys.
-        Err(unavailable(format!(
-            "the namespace {namespace:?} must be 1 to 128 ASCII letters, digits, '-', '_' or '.'"
-        )))
+        Err(unavailable(format!("the namespace {namespace:?} must be 1 to 128 ASCII letters, digits, '-', '_' or '.'")))
     }
 }
 
@@ -432,8 +424,8 @@ fn stored_scope(bytes: &[u8]) -> Option<String> {
 }
 
 fn describe(location: &str, what: &str, error: &RedisError) -> String {
-    let auth = error.kind() == redis::ErrorKind::AuthenticationFailed
-        || matches!(error.code(), Some("NOAUTH" | "WRONGPASS"));
+    let auth =
+        error.kind() == redis::ErrorKind::AuthenticationFailed || matches!(error.code(), Some("NOAUTH" | "WRONGPASS"));
     if auth {
         format!(
             "{what} {location}: authentication failed ({error}); give the password in the URL, {} or {}",
