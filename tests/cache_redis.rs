@@ -1,6 +1,8 @@
 //! The Redis cache against a real `redis-server` (started per test on a free
 //! loopback port; the tests fail, saying so, when it is not installed).
 
+#[path = "common/cache_suite.rs"]
+mod cache_suite;
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
@@ -337,5 +339,39 @@ async fn password_from_environment_child() {
         let cache = result.expect("the password from the environment");
         cache.set(&key(1), &answer("a.py:f", "x"), HOUR).await.unwrap();
         assert!(cache.get(&key(1)).await.unwrap().is_some());
+    }
+}
+
+/// The suite every backend passes, each case on a fresh server.
+mod suite {
+    use super::*;
+
+    macro_rules! cases {
+        ($($case:ident),* $(,)?) => {$(
+            #[tokio::test]
+            async fn $case() {
+                let server = RedisServer::start();
+                crate::cache_suite::$case(&cache(&server, "suite").await).await;
+            }
+        )*};
+    }
+
+    cases!(
+        get_misses_then_hits,
+        set_overwrites,
+        ttl_expires,
+        invalidate_by_key,
+        invalidate_by_file,
+        invalidate_by_definition,
+        invalidate_treats_wildcards_literally,
+        invalidate_all,
+        stats_count_entries_and_bytes,
+        non_ascii_and_large_values_round_trip,
+    );
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_sets_and_gets() {
+        let server = RedisServer::start();
+        crate::cache_suite::concurrent_sets_and_gets(Arc::new(cache(&server, "suite").await)).await;
     }
 }
