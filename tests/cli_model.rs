@@ -6,6 +6,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use docwright_mock::{Fault, MockConfig, MockServer};
+use redis_server::RedisServer;
+
+#[path = "common/redis_server.rs"]
+mod redis_server;
 use serde_json::json;
 
 const KEY: &str = "sk-test-3f9a8c7e1d2b4a6f";
@@ -232,4 +236,41 @@ fn a_second_run_of_the_same_job_asks_the_model_nothing() {
     assert_eq!(chat_requests(&mock), 3, "only clamp was asked again");
     let cleared = docwright(dir.path(), &mock, &[], &["cache", "clear"]);
     assert!(text(&cleared.stdout).contains("removed 2 answers"), "{}", text(&cleared.stdout));
+}
+
+#[test]
+fn a_team_shares_answers_through_redis_and_carries_on_without_it() {
+    let mock = mock();
+    let mut redis = RedisServer::start();
+    let dir = project();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        format!("[tool.docwright.cache]\nbackend = \"redis\"\nredisUrl = \"{}\"\nnamespace = \"team\"\n", redis.url()),
+    )
+    .unwrap();
+    let first = docwright(dir.path(), &mock, &[], &["generate", "."]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    // Another machine of the team: its own local cache, the same Redis.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("shapes.py"), MODULE).unwrap();
+    std::fs::copy(dir.path().join("pyproject.toml"), elsewhere.path().join("pyproject.toml")).unwrap();
+    let second = docwright(elsewhere.path(), &mock, &[], &["generate", "."]);
+    assert!(text(&second.stderr).contains("cache: 2 hits, 0 misses"), "{}", text(&second.stderr));
+    assert_eq!(chat_requests(&mock), 2, "the second machine asked nothing");
+    // Every value in Redis: answers only, never the key.
+    let mut connection = redis::Client::open(redis.url()).unwrap().get_connection().unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("team:*").query(&mut connection).unwrap();
+    assert!(keys.iter().any(|k| k.starts_with("team:answer:")), "{keys:?}");
+    for key in &keys {
+        let kind: String = redis::cmd("TYPE").arg(key).query(&mut connection).unwrap();
+        let dump: Vec<u8> = redis::cmd("DUMP").arg(key).query(&mut connection).unwrap();
+        assert!(!dump.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is in {key} ({kind})");
+        assert!(!key.contains(KEY));
+    }
+    // Redis goes away: the run goes on, and says so once.
+    redis.stop();
+    let third = docwright(dir.path(), &mock, &[], &["generate", "--all", "."]);
+    let stderr = text(&third.stderr);
+    assert!(third.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("not available").count(), 1, "{stderr}");
 }

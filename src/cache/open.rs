@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::ResponseCache;
 use super::layered::AnswerCache;
 use super::memory::MemoryCache;
+use super::redis::RedisCache;
 use super::settings::{Backend, CacheSettings};
 use super::sqlite::SqliteCache;
 
@@ -37,8 +38,15 @@ pub async fn open(settings: &CacheSettings) -> (Option<Arc<AnswerCache>>, Option
             }
         },
         Backend::Redis => {
-            warning = Some("the Redis cache is not available in this build; using the local one".to_string());
-            (local().ok(), None)
+            let fallback = local().ok();
+            let url = settings.redis_url.clone().unwrap_or_else(|| "redis://127.0.0.1:6379".to_string());
+            match RedisCache::connect(&url, &settings.namespace).await {
+                Ok(redis) => (Some(Arc::new(redis) as Arc<dyn ResponseCache>), fallback),
+                Err(problem) => {
+                    warning = Some(format!("the shared cache is not available ({problem}); using the local one"));
+                    (fallback, None)
+                }
+            }
         }
     };
     (Some(Arc::new(AnswerCache::new(memory, back, fallback, settings.ttl))), warning)
