@@ -292,6 +292,19 @@ impl Client {
         self.price.map_or(0.0, |price| cost::cost(usage, &price))
     }
 
+    /// Whether `messages` fit the prompt budget by a bound that needs no
+    /// tokenizer: every token is at least one byte, and each message's
+    /// framing is a few tokens.
+    pub fn surely_fits(&self, messages: &[ChatMessage], schema: &Value) -> bool {
+        let upper: usize = REPLY_PRIMING + messages.iter().map(|m| m.role.len() + m.content.len() + 4).sum::<usize>();
+        let schema_upper = schema.to_string().len() as u64;
+        let window = self
+            .options
+            .context_window
+            .map_or(u64::MAX, |w| w.saturating_sub(u64::from(self.options.max_completion_tokens) + schema_upper));
+        (upper as u64) <= self.options.prompt_tokens.min(window)
+    }
+
     /// The tokens `messages` take as a prompt.
     pub fn count_messages(&self, messages: &[ChatMessage]) -> usize {
         self.counter.count_messages(messages)

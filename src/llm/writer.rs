@@ -77,9 +77,14 @@ fn job(client: &Client, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
 fn prompt_for(client: &Client, request: &WriteRequest<'_>) -> Result<(Vec<ChatMessage>, Docstring), WriteError> {
     let skeleton = Templates::skeleton(request)?;
     let messages = prompt::docstring_messages(request, &skeleton, None);
+    let Target::Definition(index) = request.target else { return Ok((messages, skeleton)) };
+    // A token is at least a byte: a prompt whose bytes fit needs no
+    // tokenizer (loading one costs more than a cached run's other work).
+    if client.surely_fits(&messages, &answer::schema()) {
+        return Ok((messages, skeleton));
+    }
     let budget = client.prompt_budget(&answer::schema());
     let tokens = client.count_messages(&messages);
-    let Target::Definition(index) = request.target else { return Ok((messages, skeleton)) };
     if tokens <= budget {
         return Ok((messages, skeleton));
     }
