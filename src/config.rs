@@ -71,7 +71,7 @@ impl Settings {
             return problems;
         };
         for (key, value) in object {
-            let normal: String = key.chars().filter(|c| *c != '-' && *c != '_').collect::<String>().to_lowercase();
+            let normal = normal_key(key);
             let problem = match normal.as_str() {
                 "style" => match value.as_str().map(str::parse::<Style>) {
                     Some(Ok(style)) => {
@@ -124,6 +124,12 @@ impl Settings {
         }
         problems
     }
+}
+
+/// A setting's key as compared: `missingDocstrings`, `missing-docstrings`
+/// and `missing_docstrings` are one key.
+pub(crate) fn normal_key(key: &str) -> String {
+    key.chars().filter(|c| *c != '-' && *c != '_').collect::<String>().to_lowercase()
 }
 
 fn severity(name: &str) -> Option<Severity> {

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::config::normal_key;
+
 /// Where answers are kept beyond memory.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Backend {
@@ -63,10 +65,6 @@ pub const CACHE_KEYS: &[(&str, &str)] = &[
     ("memoryEntries", "answers kept in memory (default 10000)"),
 ];
 
-fn normal(key: &str) -> String {
-    key.chars().filter(|c| *c != '-' && *c != '_').collect::<String>().to_lowercase()
-}
-
 fn string(value: &Value) -> Result<String, String> {
     value
         .as_str()
@@ -90,7 +88,7 @@ impl CacheSettings {
         };
         let mut problems = Vec::new();
         for (key, value) in object {
-            let result: Result<(), String> = match normal(key).as_str() {
+            let result: Result<(), String> = match normal_key(key).as_str() {
                 "backend" => string(value).and_then(|name| {
                     self.backend = match name.to_ascii_lowercase().as_str() {
                         "sqlite" => Backend::Sqlite,

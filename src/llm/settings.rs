@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::config::normal_key;
+
 use super::client::{ClientOptions, OutputMode};
 use super::cost::Price;
 use super::provider::{DEFAULT_AZURE_API_VERSION, OPENAI_BASE_URL, Provider};
@@ -106,10 +108,6 @@ pub const MODEL_KEYS: &[(&str, &str)] = &[
     ("prices", "per model: { input, cachedInput, output } in USD per million tokens"),
 ];
 
-fn normal(key: &str) -> String {
-    key.chars().filter(|c| *c != '-' && *c != '_').collect::<String>().to_lowercase()
-}
-
 type Parsed<T> = Result<T, String>;
 
 fn string(value: &Value) -> Parsed<String> {
@@ -190,7 +188,7 @@ impl ModelSettings {
             return vec![format!("{prefix}: expected a table of settings, got {value}")];
         };
         for (key, value) in object {
-            let result = self.apply_key(&normal(key), value, &mut problems, &format!("{prefix}.{key}"));
+            let result = self.apply_key(&normal_key(key), value, &mut problems, &format!("{prefix}.{key}"));
             if let Err(problem) = result {
                 problems.push(format!("{prefix}.{key}: {problem}"));
             }
@@ -261,7 +259,7 @@ impl ModelSettings {
             }
             "budget" => {
                 for (name, amount) in table(value)? {
-                    match normal(name).as_str() {
+                    match normal_key(name).as_str() {
                         "perrun" => self.budget_per_run = Some(dollars(amount)?),
                         "perday" => self.budget_per_day = Some(dollars(amount)?),
                         _ => problems.push(format!("{path}.{name}: unknown setting (perRun or perDay)")),
@@ -276,7 +274,7 @@ impl ModelSettings {
                         Value::String(target) => deployment.deployment = Some(target.clone()),
                         _ => {
                             for (key, value) in table(settings)? {
-                                match deployment.apply(&normal(key), value) {
+                                match deployment.apply(&normal_key(key), value) {
                                     Some(Ok(())) => {}
                                     Some(Err(problem)) => problems.push(format!("{path}.{name}.{key}: {problem}")),
                                     None => problems.push(format!("{path}.{name}.{key}: unknown setting")),
@@ -291,7 +289,7 @@ impl ModelSettings {
                 for (name, price) in table(value)? {
                     let (mut input, mut cached, mut output) = (0.0, None, 0.0);
                     for (key, amount) in table(price)? {
-                        match normal(key).as_str() {
+                        match normal_key(key).as_str() {
                             "input" => input = dollars(amount)?,
                             "cachedinput" => cached = Some(dollars(amount)?),
                             "output" => output = dollars(amount)?,
