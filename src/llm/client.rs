@@ -297,12 +297,7 @@ impl Client {
     /// framing is a few tokens.
     pub fn surely_fits(&self, messages: &[ChatMessage], schema: &Value) -> bool {
         let upper: usize = REPLY_PRIMING + messages.iter().map(|m| m.role.len() + m.content.len() + 4).sum::<usize>();
-        let schema_upper = schema.to_string().len() as u64;
-        let window = self
-            .options
-            .context_window
-            .map_or(u64::MAX, |w| w.saturating_sub(u64::from(self.options.max_completion_tokens) + schema_upper));
-        (upper as u64) <= self.options.prompt_tokens.min(window)
+        (upper as u64) <= self.prompt_limit(schema.to_string().len() as u64)
     }
 
     /// The tokens `messages` take as a prompt.
@@ -319,11 +314,17 @@ impl Client {
     /// and what the context window leaves after the answer and the schema.
     pub fn prompt_budget(&self, schema: &Value) -> usize {
         let schema_tokens = self.counter.count_text(&schema.to_string()) as u64;
+        usize::try_from(self.prompt_limit(schema_tokens)).unwrap_or(usize::MAX)
+    }
+
+    /// The configured prompt budget, and what the context window leaves
+    /// after the answer and a schema of `schema_tokens`.
+    fn prompt_limit(&self, schema_tokens: u64) -> u64 {
         let window = self
             .options
             .context_window
             .map_or(u64::MAX, |w| w.saturating_sub(u64::from(self.options.max_completion_tokens) + schema_tokens));
-        usize::try_from(self.options.prompt_tokens.min(window)).unwrap_or(usize::MAX)
+        self.options.prompt_tokens.min(window)
     }
 
     /// The client a resolved configuration describes.
