@@ -21,14 +21,11 @@ const ENTRIES: usize = 1000;
 const READS: usize = 10;
 
 fn answer(i: usize) -> CachedAnswer {
-    CachedAnswer {
-        value: json!({"summary": format!("Compute step {i} of the pipeline."), "description": "",
-            "params": [{"name": "value", "description": "The value to scale."}, {"name": "scale", "description": "How much."}],
-            "returns": "The scaled value.", "yields": "", "raises": [], "attributes": []}),
-        usage: Usage { prompt_tokens: 270, completion_tokens: 73, cached_tokens: 0, reasoning_tokens: 0 },
-        cost: 0.0014,
-        scope: format!("/project/pkg/mod_{}.py:step_{i}", i / 10),
-    }
+    let value = json!({"summary": format!("Compute step {i} of the pipeline."), "description": "",
+        "params": [{"name": "value", "description": "The value to scale."}, {"name": "scale", "description": "How much."}],
+        "returns": "The scaled value.", "yields": "", "raises": [], "attributes": []});
+    let usage = Usage { prompt_tokens: 270, completion_tokens: 73, cached_tokens: 0, reasoning_tokens: 0 };
+    CachedAnswer::new(&value, usage, 0.0014, format!("/project/pkg/mod_{}.py:step_{i}", i / 10))
 }
 
 fn key(i: usize) -> CacheKey {

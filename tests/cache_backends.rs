@@ -63,6 +63,7 @@ macro_rules! suite {
 
 suite!(
     get_misses_then_hits,
+    get_many_answers_in_order,
     set_overwrites,
     ttl_expires,
     invalidate_by_key,
@@ -123,8 +124,41 @@ async fn an_answer_larger_than_the_cap_is_not_kept() {
 async fn sqlite_evicts_by_bytes() {
     let one = size(&answer("a.py:f", "Same size."));
     let dir = tempfile::tempdir().unwrap();
-    let cache = SqliteCache::open(dir.path().join("c.sqlite3"), 3 * one + one / 2).unwrap();
+    let cache =
+        SqliteCache::open(dir.path().join("c.sqlite3"), 3 * one + one / 2).unwrap().with_use_resolution(Duration::ZERO);
     evicts_least_recently_used(&cache).await;
+}
+
+/// The recorded use of each entry, by key, read from the file.
+fn last_uses(path: &Path) -> Vec<(String, i64)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut select = conn.prepare("SELECT key, last_used FROM answers ORDER BY key").unwrap();
+    select.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+#[tokio::test]
+async fn sqlite_records_a_use_only_when_the_last_is_older_than_the_resolution() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite3");
+    let cache = SqliteCache::open(&path, 64 * MIB).unwrap();
+    cache.set(&key("use", 1), &answer("a.py:f", "Used."), LONG).await.unwrap();
+    cache.set(&key("use", 2), &answer("a.py:g", "Used too."), LONG).await.unwrap();
+    let written = last_uses(&path);
+    // Read again at once: the same use, as eviction sees it; nothing is written.
+    assert!(cache.get_many(&[key("use", 1), key("use", 2)]).await.unwrap().iter().all(Option::is_some));
+    drop(cache);
+    assert_eq!(last_uses(&path), written);
+
+    // An old use is recorded anew.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE answers SET last_used = 1000", []).unwrap();
+    drop(conn);
+    let cache = SqliteCache::open(&path, 64 * MIB).unwrap();
+    assert!(cache.get(&key("use", 2)).await.unwrap().is_some());
+    drop(cache);
+    let uses = last_uses(&path);
+    assert_eq!(uses.iter().filter(|(_, used)| *used == 1000).count(), 1, "{uses:?}");
+    assert!(uses.iter().any(|(k, used)| *k == key("use", 2).hex() && *used > written[0].1), "{uses:?}");
 }
 
 #[tokio::test]

@@ -26,12 +26,8 @@ fn key(n: u8) -> CacheKey {
 }
 
 fn answer(scope: &str, text: &str) -> CachedAnswer {
-    CachedAnswer {
-        value: json!({ "summary": text }),
-        usage: Usage { prompt_tokens: 120, completion_tokens: 30, cached_tokens: 0, reasoning_tokens: 0 },
-        cost: 0.0012,
-        scope: scope.to_string(),
-    }
+    let usage = Usage { prompt_tokens: 120, completion_tokens: 30, cached_tokens: 0, reasoning_tokens: 0 };
+    CachedAnswer::new(&json!({ "summary": text }), usage, 0.0012, scope.to_string())
 }
 
 async fn cache(server: &RedisServer, namespace: &str) -> RedisCache {
@@ -358,6 +354,7 @@ mod suite {
 
     cases!(
         get_misses_then_hits,
+        get_many_answers_in_order,
         set_overwrites,
         ttl_expires,
         invalidate_by_key,

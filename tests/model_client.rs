@@ -55,7 +55,7 @@ fn messages(text: &str) -> Vec<ChatMessage> {
 }
 
 async fn ask(client: &Client, text: &str) -> Result<StructuredAnswer, LlmError> {
-    client.structured(&messages(text), SCHEMA_NAME, &answer::schema()).await
+    client.structured(&messages(text), SCHEMA_NAME, answer::schema()).await
 }
 
 fn statuses(journal: &[Entry]) -> Vec<Option<u16>> {
@@ -183,7 +183,7 @@ async fn strict_json_schema_is_accepted_by_the_strict_validator() {
     assert_eq!(format["type"], "json_schema");
     assert_eq!(format["json_schema"]["name"], SCHEMA_NAME);
     assert_eq!(format["json_schema"]["strict"], true);
-    assert_eq!(format["json_schema"]["schema"], answer::schema());
+    assert_eq!(format["json_schema"]["schema"], *answer::schema());
     assert_eq!(body(&journal[0]).get("tools"), None);
 }
 

@@ -3,11 +3,13 @@
 //! answer, and a key must not reveal it), never the answer's `model` field
 //! (the service's name for what answered, which it may change at will).
 
+use std::io::Write;
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::CacheKey;
-use crate::llm::Provider;
+use crate::llm::{ChatMessage, Provider};
 
 /// Bumped when the encoding changes, so old entries are simply never hit.
 const KEY_VERSION: u32 = 1;
@@ -20,9 +22,9 @@ pub struct KeyParts<'a> {
     /// The docstring style asked for.
     pub style: &'a str,
     /// The messages as sent.
-    pub messages: &'a Value,
+    pub messages: &'a [ChatMessage],
     pub schema_name: &'a str,
-    pub schema: &'a Value,
+    pub schema: &'a Canonical,
     /// Sampling: temperature (none for reasoning models), seed, answer limit.
     pub temperature: Option<f64>,
     pub seed: i64,
@@ -39,7 +41,7 @@ impl KeyParts<'_> {
             Provider::OpenAi { base_url, model } => ("openai", base_url.as_str(), model.as_str(), ""),
             Provider::Local { base_url, model } => ("local", base_url.as_str(), model.as_str(), ""),
         };
-        let encoded = json!({
+        let scalars = json!({
             "version": KEY_VERSION,
             "provider": kind,
             "endpoint": endpoint.trim().trim_end_matches('/'),
@@ -47,49 +49,127 @@ impl KeyParts<'_> {
             "apiVersion": api_version,
             "template": {"name": self.template.0, "version": self.template.1},
             "style": self.style,
-            "messages": self.messages,
             "schemaName": self.schema_name,
-            "schema": self.schema,
             "temperature": self.temperature,
             "seed": self.seed,
             "maxCompletionTokens": self.max_completion_tokens,
         });
-        let mut canonical = String::new();
-        write_canonical(&encoded, &mut canonical);
-        CacheKey(Sha256::digest(canonical.as_bytes()).into())
+        // The messages and the schema are the bulk: the messages are encoded
+        // in place, the schema was encoded once.
+        let mut fields: Vec<(&str, Part<'_>)> =
+            scalars.as_object().into_iter().flatten().map(|(k, v)| (k.as_str(), Part::Json(v))).collect();
+        fields.extend([("messages", Part::Messages(self.messages)), ("schema", Part::Encoded(&self.schema.0))]);
+        fields.sort_unstable_by_key(|(name, _)| *name);
+        let mut hasher = Sha256::new();
+        put(&mut hasher, b"{");
+        for (i, (name, part)) in fields.into_iter().enumerate() {
+            if i > 0 {
+                put(&mut hasher, b",");
+            }
+            write_string(name, &mut hasher);
+            put(&mut hasher, b":");
+            match part {
+                Part::Json(value) => write_canonical(value, &mut hasher),
+                Part::Messages(messages) => write_messages(messages, &mut hasher),
+                Part::Encoded(bytes) => put(&mut hasher, bytes),
+            }
+        }
+        put(&mut hasher, b"}");
+        CacheKey(hasher.finalize().into())
     }
+}
+
+/// A JSON value's canonical encoding, made once for a value many keys hold
+/// (the answer's schema).
+pub struct Canonical(Vec<u8>);
+
+impl Canonical {
+    pub fn of(value: &Value) -> Self {
+        let mut bytes = Vec::new();
+        write_canonical(value, &mut bytes);
+        Canonical(bytes)
+    }
+
+    /// The encoding's length in bytes, that of the value's compact JSON.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+enum Part<'a> {
+    Json(&'a Value),
+    Messages(&'a [ChatMessage]),
+    Encoded(&'a [u8]),
+}
+
+/// Messages as the canonical encoding of `[{"role": ..., "content": ...}]`.
+fn write_messages(messages: &[ChatMessage], out: &mut impl Write) {
+    put(out, b"[");
+    for (i, message) in messages.iter().enumerate() {
+        if i > 0 {
+            put(out, b",");
+        }
+        put(out, b"{\"content\":");
+        write_string(&message.content, out);
+        put(out, b",\"role\":");
+        write_string(&message.role, out);
+        put(out, b"}");
+    }
+    put(out, b"]");
 }
 
 /// JSON with object keys sorted and no whitespace: the same value always
 /// encodes to the same bytes, whatever order its keys were built in.
-fn write_canonical(value: &Value, out: &mut String) {
+fn write_canonical(value: &Value, out: &mut impl Write) {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[key], out);
-            }
-            out.push('}');
+            let mut fields: Vec<(&str, &Value)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            fields.sort_unstable_by_key(|(name, _)| *name);
+            write_object(fields.into_iter(), out);
         }
         Value::Array(items) => {
-            out.push('[');
+            put(out, b"[");
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    put(out, b",");
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            put(out, b"]");
         }
-        other => out.push_str(&other.to_string()),
+        Value::String(text) => write_string(text, out),
+        // Numbers, booleans and null print the same whatever the order.
+        other => put(out, other.to_string().as_bytes()),
     }
+}
+
+fn put(out: &mut impl Write, bytes: &[u8]) {
+    // Writing to a hash or a Vec cannot fail.
+    let _ = out.write_all(bytes);
+}
+
+/// An object whose fields are already in order.
+fn write_object<'v>(fields: impl Iterator<Item = (&'v str, &'v Value)>, out: &mut impl Write) {
+    put(out, b"{");
+    for (i, (name, value)) in fields.enumerate() {
+        if i > 0 {
+            put(out, b",");
+        }
+        write_string(name, out);
+        put(out, b":");
+        write_canonical(value, out);
+    }
+    put(out, b"}");
+}
+
+/// A JSON string, escaped as serde_json escapes it.
+fn write_string(text: &str, out: &mut impl Write) {
+    // Writing to a hash or a Vec cannot fail.
+    let _ = serde_json::to_writer(out, text);
 }
 
 #[cfg(test)]
@@ -111,7 +191,7 @@ mod tests {
 
     fn key_with(
         provider: &Provider,
-        messages: &Value,
+        messages: &[ChatMessage],
         schema: &Value,
         style: &str,
         temperature: Option<f64>,
@@ -122,7 +202,7 @@ mod tests {
             style,
             messages,
             schema_name: "python_docstring",
-            schema,
+            schema: &Canonical::of(schema),
             temperature,
             seed: 0,
             max_completion_tokens: 1024,
@@ -133,7 +213,7 @@ mod tests {
     #[test]
     fn everything_that_changes_an_answer_changes_the_key_and_nothing_else_does() {
         let p = provider("https://r.openai.azure.com", "d");
-        let messages = json!([{"role": "user", "content": "def f(): pass"}]);
+        let messages = [ChatMessage::user("def f(): pass")];
         let schema = json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}});
         let base = key_with(&p, &messages, &schema, "google", Some(0.0));
         assert_eq!(base, key_with(&p, &messages, &schema, "google", Some(0.0)), "stable");
@@ -146,7 +226,7 @@ mod tests {
         let others = [
             key_with(&provider("https://s.openai.azure.com", "d"), &messages, &schema, "google", Some(0.0)),
             key_with(&provider("https://r.openai.azure.com", "e"), &messages, &schema, "google", Some(0.0)),
-            key_with(&p, &json!([{"role": "user", "content": "def g(): pass"}]), &schema, "google", Some(0.0)),
+            key_with(&p, &[ChatMessage::user("def g(): pass")], &schema, "google", Some(0.0)),
             key_with(&p, &messages, &json!({"type": "object"}), "google", Some(0.0)),
             key_with(&p, &messages, &schema, "numpy", Some(0.0)),
             key_with(&p, &messages, &schema, "google", None),
@@ -167,10 +247,27 @@ mod tests {
         assert_eq!(all.len(), others.len(), "variations do not collide with each other");
     }
 
+    /// Keys must not change between versions unless `KEY_VERSION` does, or
+    /// every cache in use is silently emptied.
+    #[test]
+    fn the_encoding_of_a_key_is_stable() {
+        let p = provider("https://r.openai.azure.com", "d");
+        let messages = [ChatMessage::system("Write \"docs\"."), ChatMessage::user("def f(): pass")];
+        let schema = json!({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]});
+        assert_eq!(
+            key_with(&p, &messages, &schema, "google", Some(0.0)).hex(),
+            "86e5cd01bc444b71c7ec29fca3a2aace2ccca99cdcc01a098108b52967374b7a"
+        );
+        assert_eq!(
+            key_with(&p, &messages, &schema, "numpy", None).hex(),
+            "2f3acbed3bd97a6cedebe30a913a5f46dba054adb2fcbea0090a2072c56678f0"
+        );
+    }
+
     #[test]
     fn canonical_json_sorts_keys_at_every_depth() {
-        let mut out = String::new();
+        let mut out = Vec::new();
         write_canonical(&json!({"b": [{"z": 1, "a": "é\"x"}], "a": null}), &mut out);
-        assert_eq!(out, r#"{"a":null,"b":[{"a":"é\"x","z":1}]}"#);
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"a":null,"b":[{"a":"é\"x","z":1}]}"#);
     }
 }

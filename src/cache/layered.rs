@@ -102,20 +102,32 @@ impl AnswerCache {
     /// The answer stored under `key`, from memory or the stores behind it.
     /// A store's failure is a miss there.
     pub async fn get(&self, key: &CacheKey) -> Option<CachedAnswer> {
-        if let Ok(Some(answer)) = self.front.get(key).await {
-            return Some(answer);
-        }
+        self.get_many(std::slice::from_ref(key)).await.pop().flatten()
+    }
+
+    /// The answers stored under `keys`, in order: from memory, then from the
+    /// stores behind it, each asked once for what is still missing.
+    pub async fn get_many(&self, keys: &[CacheKey]) -> Vec<Option<CachedAnswer>> {
+        let mut answers = self.front.get_many(keys).await.unwrap_or_else(|_| vec![None; keys.len()]);
         for store in self.stores() {
-            match store.get(key).await {
-                Ok(Some(answer)) => {
-                    let _ = self.front.set(key, &answer, self.ttl).await;
-                    return Some(answer);
+            let missing: Vec<usize> = (0..keys.len()).filter(|&i| answers[i].is_none()).collect();
+            if missing.is_empty() {
+                break;
+            }
+            let wanted: Vec<CacheKey> = missing.iter().map(|&i| keys[i]).collect();
+            match store.get_many(&wanted).await {
+                Ok(found) => {
+                    for (i, answer) in missing.into_iter().zip(found) {
+                        if let Some(answer) = answer {
+                            let _ = self.front.set(&keys[i], &answer, self.ttl).await;
+                            answers[i] = Some(answer);
+                        }
+                    }
                 }
-                Ok(None) => {}
                 Err(error) => self.failed(store, &error),
             }
         }
-        None
+        answers
     }
 
     /// Stores `answer` in memory and in the first store that takes it.

@@ -161,12 +161,7 @@ mod tests {
     }
 
     fn answer(scope: &str) -> CachedAnswer {
-        CachedAnswer {
-            value: serde_json::json!({"summary": "x"}),
-            usage: Default::default(),
-            cost: 0.0,
-            scope: scope.to_string(),
-        }
+        CachedAnswer::new(&serde_json::json!({"summary": "x"}), Default::default(), 0.0, scope.to_string())
     }
 
     #[test]

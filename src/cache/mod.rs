@@ -20,6 +20,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::llm::cost::Usage;
 
@@ -30,7 +31,13 @@ pub struct CacheKey(pub [u8; 32]);
 impl CacheKey {
     /// Lower-case hex, as stored.
     pub fn hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(64);
+        for byte in self.0 {
+            hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+            hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+        }
+        hex
     }
 }
 
@@ -41,16 +48,34 @@ impl std::fmt::Debug for CacheKey {
 }
 
 /// One cached answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CachedAnswer {
-    /// The answer's JSON object.
-    pub value: serde_json::Value,
+    /// The answer's JSON object, kept as text: a hit is parsed once, by
+    /// whoever uses it, into what it needs.
+    pub value: Box<RawValue>,
     /// What the answer cost when it was asked for: what a hit saves.
     pub usage: Usage,
     pub cost: f64,
     /// What the answer is about, `path:qualname` (`path:<module>` for a
     /// module), for invalidating by file or definition.
     pub scope: String,
+}
+
+impl CachedAnswer {
+    pub fn new(value: &serde_json::Value, usage: Usage, cost: f64, scope: String) -> Self {
+        // A `Value` always encodes; `null` stands in for the impossible.
+        let value = serde_json::value::to_raw_value(value).unwrap_or_default();
+        CachedAnswer { value, usage, cost, scope }
+    }
+}
+
+impl PartialEq for CachedAnswer {
+    fn eq(&self, other: &Self) -> bool {
+        self.value.get() == other.value.get()
+            && self.usage == other.usage
+            && self.cost == other.cost
+            && self.scope == other.scope
+    }
 }
 
 /// Which entries to drop.
@@ -105,6 +130,17 @@ pub trait ResponseCache: Send + Sync {
     fn name(&self) -> &'static str;
     /// The answer under `key`, unless it has expired.
     fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<CachedAnswer>>;
+    /// The answers under `keys`, in their order. Stores that can read many
+    /// at once (one transaction, one round trip) do.
+    fn get_many<'a>(&'a self, keys: &'a [CacheKey]) -> CacheFuture<'a, Vec<Option<CachedAnswer>>> {
+        Box::pin(async move {
+            let mut answers = Vec::with_capacity(keys.len());
+            for key in keys {
+                answers.push(self.get(key).await?);
+            }
+            Ok(answers)
+        })
+    }
     /// Stores `answer` under `key` for `ttl`.
     fn set<'a>(&'a self, key: &'a CacheKey, answer: &'a CachedAnswer, ttl: Duration) -> CacheFuture<'a, ()>;
     /// Drops what `selector` names; returns how many entries went.

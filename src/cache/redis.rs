@@ -272,6 +272,12 @@ impl RedisCache {
     }
 }
 
+/// A stored answer read back.
+fn parse(redis_key: &str, bytes: &[u8]) -> Result<CachedAnswer, CacheError> {
+    serde_json::from_slice(bytes)
+        .map_err(|error| CacheError::Corrupt { backend: BACKEND, message: format!("{redis_key}: {error}") })
+}
+
 impl ResponseCache for RedisCache {
     fn name(&self) -> &'static str {
         BACKEND
@@ -282,13 +288,26 @@ impl ResponseCache for RedisCache {
             let redis_key = &self.answer_key(key);
             let raw: Option<Vec<u8>> =
                 self.run("cannot read from", OPERATION_TIMEOUT, |mut c| async move { c.get(redis_key).await }).await?;
-            match raw {
-                None => Ok(None),
-                Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|error| CacheError::Corrupt {
-                    backend: BACKEND,
-                    message: format!("{redis_key}: {error}"),
-                }),
+            raw.map(|bytes| parse(redis_key, &bytes)).transpose()
+        })
+    }
+
+    /// One `MGET`: one round trip for a file's answers.
+    fn get_many<'a>(&'a self, keys: &'a [CacheKey]) -> CacheFuture<'a, Vec<Option<CachedAnswer>>> {
+        Box::pin(async move {
+            if keys.is_empty() {
+                return Ok(Vec::new());
             }
+            let redis_keys = &keys.iter().map(|key| self.answer_key(key)).collect::<Vec<_>>();
+            let raw: Vec<Option<Vec<u8>>> = self
+                .run("cannot read from", OPERATION_TIMEOUT, |mut c| async move {
+                    redis::cmd("MGET").arg(redis_keys).query_async(&mut c).await
+                })
+                .await?;
+            raw.into_iter()
+                .zip(redis_keys)
+                .map(|(value, redis_key)| value.map(|b| parse(redis_key, &b)).transpose())
+                .collect()
         })
     }
 

@@ -6,8 +6,16 @@
 //! failing) and one short transaction per operation, write transactions taken
 //! `IMMEDIATE` so that two writers never deadlock upgrading a read lock.
 //!
-//! Calls block on disk and on other processes' locks, so they run on tokio's
-//! blocking pool, one at a time per `SqliteCache` (one connection).
+//! Writes block on disk and on other processes' locks, so they run on tokio's
+//! blocking pool, one at a time per `SqliteCache` (one writing connection).
+//! Reads run in place, each on a connection of its own: in WAL mode they wait
+//! for nothing.
+//!
+//! A hit is a read only. The uses that order eviction are recorded in
+//! batches (every `TOUCH_BATCH` hits, before any other operation, and when
+//! the cache is dropped), and only for entries whose recorded use is older
+//! than `USE_RESOLUTION`: eviction does not tell apart uses closer together
+//! than that, and a cached run repeated within it writes nothing.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -22,6 +30,10 @@ const BACKEND: &str = "sqlite";
 const APPLICATION_ID: i32 = 0x6477_7263;
 const SCHEMA_VERSION: i32 = 1;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Hits whose use is recorded in one transaction.
+const TOUCH_BATCH: usize = 256;
+/// Uses closer together than this are one use, as eviction sees them.
+pub const USE_RESOLUTION: Duration = Duration::from_secs(10 * 60);
 
 // `totals` is kept by triggers so that the size cap and `stats` need no scan,
 // and stays right whichever process writes.
@@ -62,8 +74,51 @@ const NEXT_USE: &str = "MAX(:now, (SELECT COALESCE(MAX(last_used), 0) + 1 FROM a
 
 pub struct SqliteCache {
     path: PathBuf,
-    conn: Arc<Mutex<Connection>>,
+    /// The path as errors show it.
+    shown: Arc<str>,
+    /// The connection that writes.
+    store: Arc<Mutex<Store>>,
+    /// Connections that only read, one per concurrent reader: WAL readers do
+    /// not wait for each other nor for the writer.
+    readers: Mutex<Vec<Connection>>,
+    /// The keys read since their use was last recorded.
+    used: Arc<Mutex<Vec<String>>>,
     max_bytes: u64,
+    /// In milliseconds: see `USE_RESOLUTION`.
+    use_resolution: i64,
+}
+
+/// The writing connection, and the keys read since their use was last
+/// recorded (shared with the readers, which add to it).
+struct Store {
+    conn: Connection,
+    used: Arc<Mutex<Vec<String>>>,
+}
+
+impl Store {
+    /// Records the pending uses. Losing them only makes eviction less exact,
+    /// so a failure is logged, not returned.
+    fn record_uses(&mut self) {
+        let used = std::mem::take(&mut *lock(&self.used));
+        if used.is_empty() {
+            return;
+        }
+        if let Err(err) = touch(&mut self.conn, &used, now_millis()) {
+            tracing::debug!("cache: cannot record {} uses: {err}", used.len());
+        }
+    }
+}
+
+/// A panic mid-transaction rolls it back when the transaction drops, so
+/// what a poisoned lock guards is still sound.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Drop for SqliteCache {
+    fn drop(&mut self) {
+        lock(&self.store).record_uses();
+    }
 }
 
 impl SqliteCache {
@@ -97,33 +152,77 @@ impl SqliteCache {
             Prepare::Sqlite(err) => unavailable("not a usable docwright cache", &err),
             Prepare::Foreign(why) => unavailable("not a docwright cache, left untouched", &why),
         })?;
-        Ok(SqliteCache { path, conn: Arc::new(Mutex::new(conn)), max_bytes })
+        let used = Arc::default();
+        let store = Arc::new(Mutex::new(Store { conn, used: Arc::clone(&used) }));
+        let shown = path.display().to_string().into();
+        let use_resolution = USE_RESOLUTION.as_millis() as i64;
+        Ok(SqliteCache { path, shown, store, readers: Mutex::default(), used, max_bytes, use_resolution })
+    }
+
+    /// Eviction tells apart uses `resolution` apart (every use, with zero).
+    pub fn with_use_resolution(mut self, resolution: Duration) -> Self {
+        self.use_resolution = i64::try_from(resolution.as_millis()).unwrap_or(i64::MAX);
+        self
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Runs `work` on the blocking pool with the connection.
+    /// Runs `work` on the blocking pool with the store.
     fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, CacheError> + Send + 'static,
+        work: impl FnOnce(&mut Store) -> Result<T, CacheError> + Send + 'static,
     ) -> CacheFuture<'_, T> {
-        let conn = Arc::clone(&self.conn);
+        let store = Arc::clone(&self.store);
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                // A panic mid-transaction rolls it back when the transaction
-                // drops, so a poisoned connection is still sound.
-                let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                work(&mut conn)
-            })
-            .await
-            .map_err(|err| CacheError::Unavailable { backend: BACKEND, message: err.to_string() })?
+            tokio::task::spawn_blocking(move || work(&mut lock(&store)))
+                .await
+                .map_err(|err| CacheError::Unavailable { backend: BACKEND, message: err.to_string() })?
         })
     }
 
+    /// The answers under `keys`, read in one transaction on a reader
+    /// connection (opened when every one is in use).
+    fn read(&self, keys: &[CacheKey]) -> Result<Vec<Option<CachedAnswer>>, CacheError> {
+        let popped = lock(&self.readers).pop();
+        let mut conn = match popped {
+            Some(conn) => conn,
+            None => self.open_reader().map_err(self.sql_error())?,
+        };
+        let hex: Vec<String> = keys.iter().map(CacheKey::hex).collect();
+        let now = now_millis();
+        let values = get_many(&mut conn, &hex, now);
+        lock(&self.readers).push(conn);
+        let values = values.map_err(self.sql_error())?;
+        let mut answers = Vec::with_capacity(values.len());
+        let mut used = Vec::new();
+        for (key, value) in hex.into_iter().zip(values) {
+            let Some((value, last_used)) = value else {
+                answers.push(None);
+                continue;
+            };
+            let answer = serde_json::from_str(&value).map_err(|err| CacheError::Corrupt {
+                backend: BACKEND,
+                message: format!("{}: {key}: {err}", self.shown),
+            })?;
+            answers.push(Some(answer));
+            if last_used <= now.saturating_sub(self.use_resolution) {
+                used.push(key);
+            }
+        }
+        lock(&self.used).extend(used);
+        Ok(answers)
+    }
+
+    fn open_reader(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open(&self.path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(conn)
+    }
+
     fn sql_error(&self) -> impl Fn(rusqlite::Error) -> CacheError + Send + 'static {
-        let path = self.path.display().to_string();
+        let path = Arc::clone(&self.shown);
         move |err| CacheError::Unavailable { backend: BACKEND, message: format!("{path}: {err}") }
     }
 }
@@ -206,9 +305,35 @@ fn now_millis() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn get(conn: &mut Connection, key: &str, now: i64) -> rusqlite::Result<Option<String>> {
-    let sql = format!("UPDATE answers SET last_used = {NEXT_USE} WHERE key = :key AND expires > :now RETURNING value");
-    conn.query_row(&sql, named_params! {":key": key, ":now": now}, |row| row.get(0)).optional()
+/// Reads only, in one transaction: in WAL mode they wait for no writer, and
+/// take the file's locks once. Their uses are recorded later, together, by
+/// `touch`.
+/// Each found answer comes with its last recorded use.
+fn get_many(conn: &mut Connection, keys: &[String], now: i64) -> rusqlite::Result<Vec<Option<(String, i64)>>> {
+    let tx = conn.transaction()?;
+    let mut values = Vec::with_capacity(keys.len());
+    {
+        let mut select = tx.prepare_cached("SELECT value, last_used FROM answers WHERE key = ?1 AND expires > ?2")?;
+        for key in keys {
+            let row = select.query_row(rusqlite::params![key, now], |row| Ok((row.get(0)?, row.get(1)?)));
+            values.push(row.optional()?);
+        }
+    }
+    tx.commit()?;
+    Ok(values)
+}
+
+/// Marks `keys` as just used, in the order given, in one transaction.
+fn touch(conn: &mut Connection, keys: &[String], now: i64) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let sql = format!("UPDATE answers SET last_used = {NEXT_USE} WHERE key = :key");
+        let mut update = tx.prepare(&sql)?;
+        for key in keys {
+            update.execute(named_params! {":key": key, ":now": now})?;
+        }
+    }
+    tx.commit()
 }
 
 struct Row {
@@ -313,16 +438,24 @@ impl ResponseCache for SqliteCache {
     }
 
     fn get<'a>(&'a self, key: &'a CacheKey) -> CacheFuture<'a, Option<CachedAnswer>> {
-        let key = key.hex();
-        let sql_error = self.sql_error();
-        let path = self.path.display().to_string();
-        self.run(move |conn| {
-            let Some(value) = get(conn, &key, now_millis()).map_err(sql_error)? else {
-                return Ok(None);
-            };
-            serde_json::from_str(&value)
-                .map(Some)
-                .map_err(|err| CacheError::Corrupt { backend: BACKEND, message: format!("{path}: {key}: {err}") })
+        let read = self.get_many(std::slice::from_ref(key));
+        Box::pin(async move { Ok(read.await?.pop().flatten()) })
+    }
+
+    fn get_many<'a>(&'a self, keys: &'a [CacheKey]) -> CacheFuture<'a, Vec<Option<CachedAnswer>>> {
+        // A WAL read waits for no writer and takes microseconds: done in
+        // place, on a connection of its own.
+        let result = self.read(keys);
+        Box::pin(async move {
+            if lock(&self.used).len() >= TOUCH_BATCH {
+                let _ = self
+                    .run(|store| {
+                        store.record_uses();
+                        Ok(())
+                    })
+                    .await;
+            }
+            result
         })
     }
 
@@ -346,17 +479,26 @@ impl ResponseCache for SqliteCache {
         };
         let max_bytes = i64::try_from(self.max_bytes).unwrap_or(i64::MAX);
         let sql_error = self.sql_error();
-        self.run(move |conn| set(conn, &row, now, max_bytes).map_err(sql_error))
+        self.run(move |store| {
+            store.record_uses();
+            set(&mut store.conn, &row, now, max_bytes).map_err(sql_error)
+        })
     }
 
     fn invalidate<'a>(&'a self, selector: &'a Selector) -> CacheFuture<'a, u64> {
         let selector = selector.clone();
         let sql_error = self.sql_error();
-        self.run(move |conn| invalidate(conn, &selector).map_err(sql_error))
+        self.run(move |store| {
+            store.record_uses();
+            invalidate(&mut store.conn, &selector).map_err(sql_error)
+        })
     }
 
     fn stats(&self) -> CacheFuture<'_, BackendStats> {
         let sql_error = self.sql_error();
-        self.run(move |conn| stats(conn, now_millis()).map_err(sql_error))
+        self.run(move |store| {
+            store.record_uses();
+            stats(&mut store.conn, now_millis()).map_err(sql_error)
+        })
     }
 }

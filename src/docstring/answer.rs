@@ -38,8 +38,14 @@ pub struct EntryText {
 
 /// The answer's JSON schema, inside the subset strict structured outputs
 /// accept: every object closed (`additionalProperties: false`) with every
-/// property required, and no length or pattern keywords.
-pub fn schema() -> Value {
+/// property required, and no length or pattern keywords. Built once: every
+/// request and every cache key uses it.
+pub fn schema() -> &'static Value {
+    static SCHEMA: std::sync::LazyLock<Value> = std::sync::LazyLock::new(build_schema);
+    &SCHEMA
+}
+
+fn build_schema() -> Value {
     let entries = json!({
         "type": "array",
         "items": {
@@ -175,7 +181,7 @@ mod tests {
                 children.values().for_each(closed);
             }
         }
-        closed(&schema());
+        closed(schema());
         let answer: Answer = serde_json::from_value(json!({
             "summary": "S.", "description": "", "params": [], "returns": "", "yields": "", "raises": [], "attributes": []
         }))

@@ -2,8 +2,8 @@
 //! policy of the wire contract, structured output with fallbacks, and answers
 //! checked against their schema before anyone reads them.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::de::DeserializeOwned;
@@ -23,7 +23,7 @@ use super::single_flight::SingleFlight;
 use super::stats::Stats;
 use super::tokens::{Encoding, REPLY_PRIMING, TokenCounter};
 use crate::cache::CacheKey;
-use crate::cache::key::KeyParts;
+use crate::cache::key::{Canonical, KeyParts};
 
 /// The same question gets the same answer where the service can manage it.
 const SEED: i64 = 0;
@@ -203,7 +203,9 @@ pub struct StructuredAnswer {
 
 /// The client for one configured model.
 pub struct Client {
-    http: reqwest::Client,
+    /// Set up on the first request: a run the cache answers whole never
+    /// loads the certificate store.
+    http: OnceLock<reqwest::Client>,
     provider: Provider,
     auth: CredentialResolver,
     limiter: Limiter,
@@ -230,16 +232,9 @@ impl Client {
         options: ClientOptions,
         limits: LimiterConfig,
     ) -> Result<Self, String> {
-        install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.request_timeout)
-            .user_agent(concat!("docwright/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         let mode = AtomicU8::new(options.output_mode as u8);
         Ok(Client {
-            http,
+            http: OnceLock::new(),
             provider,
             auth,
             limiter: Limiter::new(limits),
@@ -252,6 +247,24 @@ impl Client {
             budget: Budget::unlimited(),
             fatal: Mutex::new(None),
         })
+    }
+
+    /// The HTTP client, set up on first use.
+    fn http(&self, url: &str) -> Result<&reqwest::Client, LlmError> {
+        if let Some(http) = self.http.get() {
+            return Ok(http);
+        }
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.options.connect_timeout)
+            .timeout(self.options.request_timeout)
+            .user_agent(concat!("docwright/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| LlmError::Transport {
+                url: url.to_string(),
+                detail: format!("cannot set up the HTTP client: {e}"),
+            })?;
+        Ok(self.http.get_or_init(|| http))
     }
 
     /// Counts tokens with `counter`, prices answers at `price`, and keeps
@@ -269,7 +282,7 @@ impl Client {
         &self,
         messages: &[ChatMessage],
         name: &str,
-        schema: &Value,
+        schema: &Canonical,
         template: (&str, u32),
         style: &str,
     ) -> CacheKey {
@@ -277,7 +290,7 @@ impl Client {
             provider: &self.provider,
             template,
             style,
-            messages: &json!(messages),
+            messages,
             schema_name: name,
             schema,
             temperature: (!self.options.reasoning).then_some(0.0),
@@ -295,9 +308,9 @@ impl Client {
     /// Whether `messages` fit the prompt budget by a bound that needs no
     /// tokenizer: every token is at least one byte, and each message's
     /// framing is a few tokens.
-    pub fn surely_fits(&self, messages: &[ChatMessage], schema: &Value) -> bool {
+    pub fn surely_fits(&self, messages: &[ChatMessage], schema: &Canonical) -> bool {
         let upper: usize = REPLY_PRIMING + messages.iter().map(|m| m.role.len() + m.content.len() + 4).sum::<usize>();
-        (upper as u64) <= self.prompt_limit(schema.to_string().len() as u64)
+        (upper as u64) <= self.prompt_limit(schema.len() as u64)
     }
 
     /// The tokens `messages` take as a prompt.
@@ -536,7 +549,7 @@ impl Client {
                 self.stop_if_fatal(LlmError::Credentials(e.to_string()))
             })?;
             let mut request = self
-                .http
+                .http(url)?
                 .post(url)
                 .header("content-type", "application/json")
                 .header("accept", "application/json")
@@ -806,10 +819,10 @@ mod tests {
         let schema = crate::docstring::answer::schema();
         let good = json!({"summary": "S.", "description": "", "params": [], "returns": "", "yields": "",
             "raises": [], "attributes": []});
-        assert_eq!(schema_problems(&schema, &good), Ok(()));
+        assert_eq!(schema_problems(schema, &good), Ok(()));
         let bad = json!({"summary": 3, "description": "", "params": [{"name": "a"}], "returns": "", "yields": "",
             "raises": [], "attributes": [], "extra": true});
-        let Err(LlmError::Schema(problems)) = schema_problems(&schema, &bad) else { panic!("accepted") };
+        let Err(LlmError::Schema(problems)) = schema_problems(schema, &bad) else { panic!("accepted") };
         assert!(problems.iter().any(|p| p.starts_with("/summary")), "{problems:?}");
         assert!(problems.iter().any(|p| p.starts_with("/params/0")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("extra")), "{problems:?}");

@@ -6,8 +6,9 @@
 //! and if it fails again the offline skeleton stands in, with a note, so a
 //! broken docstring never reaches the file.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
+use crate::cache::key::Canonical;
 use crate::cache::layered::AnswerCache;
 use crate::cache::{CacheKey, CachedAnswer};
 use crate::docstring::Docstring;
@@ -20,6 +21,12 @@ use super::client::{ChatMessage, Client, LlmError};
 use super::shorten::shorten_definition;
 
 const SCHEMA_NAME: &str = "python_docstring";
+
+/// The answer schema as cache keys encode it, made once.
+fn schema_key() -> &'static Canonical {
+    static ENCODED: LazyLock<Canonical> = LazyLock::new(|| Canonical::of(answer::schema()));
+    &ENCODED
+}
 
 pub struct ModelWriter {
     client: Arc<Client>,
@@ -64,8 +71,7 @@ struct Job {
 /// the middle of long runs of other lines gives way to a marker.
 fn job(client: &Client, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
     let (messages, skeleton) = prompt_for(client, request)?;
-    let key =
-        client.cache_key(&messages, SCHEMA_NAME, &answer::schema(), prompt::BUILTIN, request.options.style.as_str());
+    let key = client.cache_key(&messages, SCHEMA_NAME, schema_key(), prompt::BUILTIN, request.options.style.as_str());
     let qualname = match request.target {
         Target::Module => "<module>",
         Target::Definition(index) => request.module.definitions.get(index).map_or("", |d| d.qualname.as_str()),
@@ -80,10 +86,10 @@ fn prompt_for(client: &Client, request: &WriteRequest<'_>) -> Result<(Vec<ChatMe
     let Target::Definition(index) = request.target else { return Ok((messages, skeleton)) };
     // A token is at least a byte: a prompt whose bytes fit needs no
     // tokenizer (loading one costs more than a cached run's other work).
-    if client.surely_fits(&messages, &answer::schema()) {
+    if client.surely_fits(&messages, schema_key()) {
         return Ok((messages, skeleton));
     }
-    let budget = client.prompt_budget(&answer::schema());
+    let budget = client.prompt_budget(answer::schema());
     let tokens = client.count_messages(&messages);
     if tokens <= budget {
         return Ok((messages, skeleton));
@@ -116,14 +122,27 @@ impl DocstringWriter for ModelWriter {
         let client = self.client.clone();
         let cache = self.cache.clone();
         self.runtime.block_on(async move {
+            // Hits first, read together: most of a cached run is these, and
+            // they need no task.
+            let hits = match &cache {
+                Some(cache) => cached_many(cache, &jobs).await,
+                None => vec![None; jobs.len()],
+            };
             // The client's limiter bounds how many are in flight.
             let mut tasks = tokio::task::JoinSet::new();
             let mut results: Vec<Option<Result<Written, WriteError>>> = Vec::with_capacity(jobs.len());
-            for (index, job) in jobs.into_iter().enumerate() {
+            for (index, (job, hit)) in jobs.into_iter().zip(hits).enumerate() {
+                if let Some(written) = hit {
+                    results.push(Some(Ok(written)));
+                    continue;
+                }
                 match job {
                     Ok(job) => {
+                        if let Some(cache) = &cache {
+                            cache.miss();
+                        }
                         let (client, cache) = (client.clone(), cache.clone());
-                        tasks.spawn(async move { (index, ask(client, cache, job).await) });
+                        tasks.spawn(async move { (index, ask_model(client, cache, job).await) });
                         results.push(None);
                     }
                     Err(error) => results.push(Some(Err(error))),
@@ -146,14 +165,31 @@ impl DocstringWriter for ModelWriter {
 /// The cached answer to `job`, when there is one that still fits the code.
 async fn cached(cache: &AnswerCache, job: &Job) -> Option<Written> {
     let hit = cache.get(&job.key).await?;
-    let answer: Answer = serde_json::from_value(hit.value.clone()).ok()?;
+    usable(cache, &hit, job)
+}
+
+/// The cached answers to `jobs` (`None` for a job that failed), read together.
+async fn cached_many(cache: &AnswerCache, jobs: &[Result<Job, WriteError>]) -> Vec<Option<Written>> {
+    let keys: Vec<CacheKey> = jobs.iter().flatten().map(|job| job.key).collect();
+    let mut hits = cache.get_many(&keys).await.into_iter();
+    jobs.iter()
+        .map(|job| {
+            let job = job.as_ref().ok()?;
+            let hit = hits.next().flatten()?;
+            usable(cache, &hit, job)
+        })
+        .collect()
+}
+
+/// `hit` as the docstring for `job`, if it still fits the code; counted.
+fn usable(cache: &AnswerCache, hit: &CachedAnswer, job: &Job) -> Option<Written> {
+    let answer: Answer = serde_json::from_str(hit.value.get()).ok()?;
     answer::check(&answer, &job.skeleton).ok()?;
-    cache.hit(&hit);
+    cache.hit(hit);
     Some(Written::from(answer::apply(&answer, &job.skeleton)))
 }
 
-/// Asks for one docstring (unless it is cached), and once more when the
-/// answer does not hold up. Only an answer that fits the code is cached.
+/// One docstring: from the cache when it holds one, else from the model.
 async fn ask(client: Arc<Client>, cache: Option<Arc<AnswerCache>>, job: Job) -> Result<Written, WriteError> {
     if let Some(cache) = &cache {
         if let Some(written) = cached(cache, &job).await {
@@ -161,35 +197,41 @@ async fn ask(client: Arc<Client>, cache: Option<Arc<AnswerCache>>, job: Job) -> 
         }
         cache.miss();
     }
+    ask_model(client, cache, job).await
+}
+
+/// Asks the model for `job`, once more when the answer does not hold up, and
+/// caches an answer that fits the code.
+async fn ask_model(client: Arc<Client>, cache: Option<Arc<AnswerCache>>, job: Job) -> Result<Written, WriteError> {
     let schema = answer::schema();
     let mut messages = job.messages;
     let mut problems = Vec::new();
     for attempt in 0..2 {
-        let (said, found): (Option<String>, Vec<String>) =
-            match client.structured(&messages, SCHEMA_NAME, &schema).await {
-                Ok(structured) => {
-                    let parsed: Result<Answer, String> =
-                        serde_json::from_value(structured.value.clone()).map_err(|e| e.to_string());
-                    match parsed.map_err(|e| vec![e]).and_then(|a| answer::check(&a, &job.skeleton).map(|()| a)) {
-                        Ok(answer) => {
-                            if let Some(cache) = &cache {
-                                let entry = CachedAnswer {
-                                    cost: client.cost_of(&structured.usage),
-                                    usage: structured.usage,
-                                    value: structured.value,
-                                    scope: job.scope.clone(),
-                                };
-                                cache.set(&job.key, &entry).await;
-                            }
-                            return Ok(Written::from(answer::apply(&answer, &job.skeleton)));
+        let (said, found): (Option<String>, Vec<String>) = match client.structured(&messages, SCHEMA_NAME, schema).await
+        {
+            Ok(structured) => {
+                let parsed: Result<Answer, String> =
+                    serde_json::from_value(structured.value.clone()).map_err(|e| e.to_string());
+                match parsed.map_err(|e| vec![e]).and_then(|a| answer::check(&a, &job.skeleton).map(|()| a)) {
+                    Ok(answer) => {
+                        if let Some(cache) = &cache {
+                            let entry = CachedAnswer::new(
+                                &structured.value,
+                                structured.usage,
+                                client.cost_of(&structured.usage),
+                                job.scope.clone(),
+                            );
+                            cache.set(&job.key, &entry).await;
                         }
-                        Err(found) => (Some(structured.value.to_string()), found),
+                        return Ok(Written::from(answer::apply(&answer, &job.skeleton)));
                     }
+                    Err(found) => (Some(structured.value.to_string()), found),
                 }
-                Err(LlmError::Schema(found)) => (None, found),
-                Err(error @ (LlmError::Malformed(_) | LlmError::Truncated { .. })) => (None, vec![error.to_string()]),
-                Err(error) => return Err(WriteError(error.to_string())),
-            };
+            }
+            Err(LlmError::Schema(found)) => (None, found),
+            Err(error @ (LlmError::Malformed(_) | LlmError::Truncated { .. })) => (None, vec![error.to_string()]),
+            Err(error) => return Err(WriteError(error.to_string())),
+        };
         problems = found;
         if attempt == 0 {
             if let Some(said) = said {

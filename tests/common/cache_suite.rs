@@ -31,12 +31,12 @@ pub fn key(label: &str, n: u64) -> CacheKey {
 }
 
 pub fn answer(scope: &str, summary: &str) -> CachedAnswer {
-    CachedAnswer {
-        value: serde_json::json!({"summary": summary, "params": {"x": "The x."}}),
-        usage: Usage { prompt_tokens: 120, completion_tokens: 40, cached_tokens: 20, reasoning_tokens: 5 },
-        cost: 0.375,
-        scope: scope.to_string(),
-    }
+    answer_with(scope, serde_json::json!({"summary": summary, "params": {"x": "The x."}}))
+}
+
+pub fn answer_with(scope: &str, value: serde_json::Value) -> CachedAnswer {
+    let usage = Usage { prompt_tokens: 120, completion_tokens: 40, cached_tokens: 20, reasoning_tokens: 5 };
+    CachedAnswer::new(&value, usage, 0.375, scope.to_string())
 }
 
 pub fn size(answer: &CachedAnswer) -> u64 {
@@ -51,6 +51,15 @@ pub async fn get_misses_then_hits(cache: &dyn ResponseCache) {
     assert_eq!(cache.get(&k).await.unwrap(), Some(a.clone()));
     assert_eq!(cache.get(&k).await.unwrap(), Some(a));
     assert_eq!(cache.get(&key("hit", 2)).await.unwrap(), None);
+}
+
+pub async fn get_many_answers_in_order(cache: &dyn ResponseCache) {
+    assert_eq!(cache.get_many(&[]).await.unwrap(), Vec::new());
+    let (a, b) = (answer("pkg/a.py:f", "Adds."), answer("pkg/a.py:g", "Subtracts."));
+    cache.set(&key("many", 1), &a, LONG).await.unwrap();
+    cache.set(&key("many", 3), &b, LONG).await.unwrap();
+    let keys = [key("many", 3), key("many", 2), key("many", 1), key("many", 3)];
+    assert_eq!(cache.get_many(&keys).await.unwrap(), vec![Some(b.clone()), None, Some(a), Some(b)]);
 }
 
 pub async fn set_overwrites(cache: &dyn ResponseCache) {
@@ -179,9 +188,13 @@ pub async fn concurrent_sets_and_gets(cache: Arc<dyn ResponseCache>) {
 }
 
 pub async fn non_ascii_and_large_values_round_trip(cache: &dyn ResponseCache) {
-    let mut unicode =
-        answer("pkg/ünïcode/模块.py:Klasse.größe", "Retourne la « taille » — 大きさ, 🦀, \u{0} and \\ \" '.");
-    unicode.value["raises"] = serde_json::json!({"ValueError": "Wenn ß ≠ ss.\n\tIndented."});
+    let unicode = answer_with(
+        "pkg/ünïcode/模块.py:Klasse.größe",
+        serde_json::json!({
+            "summary": "Retourne la « taille » — 大きさ, 🦀, \u{0} and \\ \" '.",
+            "raises": {"ValueError": "Wenn ß ≠ ss.\n\tIndented."},
+        }),
+    );
     cache.set(&key("unicode", 1), &unicode, LONG).await.unwrap();
     assert_eq!(cache.get(&key("unicode", 1)).await.unwrap(), Some(unicode));
     assert_eq!(cache.invalidate(&Selector::Scope("pkg/ünïcode/模块.py:Klasse".into())).await.unwrap(), 1);
