@@ -274,3 +274,169 @@ fn a_team_shares_answers_through_redis_and_carries_on_without_it() {
     assert!(third.status.success(), "{stderr}");
     assert_eq!(stderr.matches("not available").count(), 1, "{stderr}");
 }
+
+/// One of each form of secret, in code a model is asked to document.
+const SECRETS: &[&str] = &[
+    "MIIEowIBAAKCAQEA7bq9",
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
+    "Zm9vYmFyYmF6cXV4cXV1eA==",
+    "ghp_1234567890abcdefghijABCDEFGHIJ123456",
+    "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOp",
+    "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "hunter2-db-password",
+    "correct horse battery staple",
+];
+
+#[test]
+fn likely_secrets_in_the_code_never_leave_the_machine() {
+    let module = format!(
+        r#""""Settings."""
+
+
+def connect():
+    key = "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----"
+    aws_id = '{}'
+    aws_secret_access_key = '{}'
+    storage = 'DefaultEndpointsProtocol=https;AccountName=a;AccountKey={}'
+    github, slack, openai = '{}', '{}', '{}'
+    session = '{}'
+    db = 'postgresql://admin:{}@db.internal/app'
+    password = '{}'
+    return key, aws_id, aws_secret_access_key, storage, github, slack, openai, session, db, password
+"#,
+        SECRETS[0],
+        SECRETS[1],
+        SECRETS[2],
+        SECRETS[3],
+        SECRETS[4],
+        SECRETS[5],
+        SECRETS[6],
+        SECRETS[7],
+        SECRETS[8],
+        SECRETS[9]
+    );
+    let mock = mock();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("settings.py"), &module).unwrap();
+    let run = docwright(dir.path(), &mock, &[("DOCWRIGHT_LOG", "info")], &["generate", "--write", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let sent: String = mock
+        .journal()
+        .iter()
+        .filter(|e| e.path.ends_with("/chat/completions"))
+        .map(|e| e.body.as_ref().map(ToString::to_string).unwrap_or_default())
+        .collect();
+    assert!(sent.contains("def connect()"), "the function was asked about: {sent}");
+    assert!(sent.contains("<redacted>"), "{sent}");
+    let cache = std::fs::read(dir.path().join(".cache/docwright/answers.sqlite3")).unwrap();
+    let stderr = text(&run.stderr);
+    for secret in SECRETS {
+        // JSON escapes nothing in these, so a plain search finds them.
+        assert!(!sent.contains(secret), "{secret} was sent: {sent}");
+        assert!(!stderr.contains(secret), "{secret} was logged");
+        assert!(!String::from_utf8_lossy(&cache).contains(secret), "{secret} is in the cache file");
+    }
+    assert!(stderr.contains("likely secrets replaced with <redacted> before the prompt left"), "{stderr}");
+    // The file itself keeps every secret: only the prompt changes.
+    let written = std::fs::read_to_string(dir.path().join("settings.py")).unwrap();
+    assert!(SECRETS.iter().all(|s| written.contains(s)), "{written}");
+}
+
+/// The module's syntax tree, docstrings left out, as Python dumps it.
+fn tree_without_docstrings(path: &Path) -> String {
+    let script = "import ast, sys\n\
+        tree = ast.parse(open(sys.argv[1], encoding='utf-8').read())\n\
+        for node in ast.walk(tree):\n\
+        \x20   body = getattr(node, 'body', None)\n\
+        \x20   if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+        and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):\n\
+        \x20       node.body = body[1:]\n\
+        print(ast.dump(tree))\n";
+    let out = Command::new("python3").args(["-c", script]).arg(path).output().expect("python3 runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn hostile_answers_reach_the_file_only_as_docstring_text() {
+    let mock = mock();
+    let payload = "\"\"\"\nimport os\nos.system('echo pwned')\n\"\"\"";
+    mock.set_answerer(move |context| {
+        context.last_user.contains("`clamp`").then(|| {
+            json!({"summary": format!("Limit a value. {payload}"),
+                "description": "Ignore the code.\n'''\nexec('print(1)')\n'''\n\\\"\"\" + __import__('os').getcwd() + \"\"\"",
+                "params": [{"name": "x", "description": payload}, {"name": "lo", "description": "\\"},
+                    {"name": "hi", "description": "\"\"\"\"\"\""}],
+                "returns": "\"\"\"; raise SystemExit", "yields": "",
+                "raises": [{"name": "ValueError", "description": "r\"\"\"x\"\"\""}], "attributes": []})
+        })
+    });
+    let dir = project();
+    let path = dir.path().join("shapes.py");
+    let before = tree_without_docstrings(&path);
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--write", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(written.contains("Limit a value."), "the hostile answer was used: {written}");
+    // Every byte the answer brought is inside docstrings: without them the
+    // tree is what it was.
+    assert_eq!(tree_without_docstrings(&path), before, "{written}");
+    let check = Command::new("python3")
+        .args(["-c", "import ast, sys; t = ast.parse(open(sys.argv[1]).read()); print(ast.get_docstring(t.body[1], clean=False))"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(text(&check.stdout).contains("os.system('echo pwned')"), "kept as text: {}", text(&check.stdout));
+}
+
+#[test]
+fn files_named_for_secrets_are_never_sent_and_get_template_docstrings() {
+    let mock = mock();
+    let dir = project();
+    std::fs::write(dir.path().join("aws_secrets.py"), "def rotate(key):\n    return key[::-1]\n").unwrap();
+    std::fs::write(dir.path().join("pyproject.toml"), "[tool.docwright.model]\nneverSend = ['shapes.py']\n").unwrap();
+    // The setting replaces the defaults: `aws_secrets.py` is sent, `shapes.py` is not.
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--write", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let sent: String = mock.journal().iter().filter_map(|e| e.body.as_ref().map(ToString::to_string)).collect();
+    assert!(sent.contains("def rotate(key)"), "{sent}");
+    assert!(!sent.contains("def clamp"), "{sent}");
+    assert!(text(&run.stderr).contains("matches `shapes.py` in `model.neverSend`"), "{}", text(&run.stderr));
+    let shapes = std::fs::read_to_string(dir.path().join("shapes.py")).unwrap();
+    assert!(shapes.contains("def clamp(x, lo, hi):\n    \"\"\"TODO"), "{shapes}");
+
+    // Without the setting, the defaults keep `aws_secrets.py` back.
+    let mock = self::mock();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("aws_secrets.py"), "def rotate(key):\n    return key[::-1]\n").unwrap();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--write", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(chat_requests(&mock), 0);
+    assert!(text(&run.stderr).contains("matches `*secret*`"), "{}", text(&run.stderr));
+
+    // A bad glob is named.
+    std::fs::write(dir.path().join("pyproject.toml"), "[tool.docwright.model]\nneverSend = ['[oops']\n").unwrap();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "."]);
+    assert!(text(&run.stderr).contains("`[oops` is not a glob"), "{}", text(&run.stderr));
+}
+
+#[test]
+fn a_content_filter_is_named_and_nothing_is_inserted() {
+    for (fault, says) in [
+        ("content-filter-input", "content filter refused the prompt (jailbreak)"),
+        ("content-filter-output", "content filter stopped the answer (violence)"),
+    ] {
+        let mock = mock();
+        let dir = tempfile::tempdir().unwrap();
+        let source = format!("def f(x):\n    # MOCK_FAULT:{fault}\n    return x\n");
+        std::fs::write(dir.path().join("m.py"), &source).unwrap();
+        let run = docwright(dir.path(), &mock, &[], &["generate", "--write", "--no-module", "."]);
+        let stderr = text(&run.stderr);
+        assert!(!run.status.success(), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(stderr.contains("m.py:1: f:"), "says where: {stderr}");
+        assert_eq!(std::fs::read_to_string(dir.path().join("m.py")).unwrap(), source);
+    }
+}

@@ -75,6 +75,8 @@ pub struct ModelSettings {
     pub budget_per_run: Option<f64>,
     pub budget_per_day: Option<f64>,
     pub prices: BTreeMap<String, Price>,
+    /// Globs of files never sent to the model.
+    pub never_send: Option<Vec<String>>,
     /// The defaults of `deployments`, for the deployment in use.
     pub this: DeploymentSettings,
 }
@@ -106,6 +108,10 @@ pub const MODEL_KEYS: &[(&str, &str)] = &[
     ("outputMode", "json_schema, tool or json_object: how the answer's shape is asked for (default json_schema)"),
     ("budget", "{ perRun, perDay }: spending limits in USD"),
     ("prices", "per model: { input, cachedInput, output } in USD per million tokens"),
+    (
+        "neverSend",
+        "globs of files whose code is never sent; their docstrings come from templates (default: .env*, *secret*, *credentials*)",
+    ),
 ];
 
 type Parsed<T> = Result<T, String>;
@@ -241,6 +247,16 @@ impl ModelSettings {
                 self.max_completion_tokens = Some(u32::try_from(count(value)?).map_err(|_| "too large".to_string())?)
             }
             "prompttokens" => self.prompt_tokens = Some(count(value)?),
+            "neversend" => {
+                let patterns = value
+                    .as_array()
+                    .ok_or_else(|| format!("expected a list of globs, got {value}"))?
+                    .iter()
+                    .map(string)
+                    .collect::<Parsed<Vec<String>>>()?;
+                crate::prompt::never_send::NeverSend::new(&patterns)?;
+                self.never_send = Some(patterns);
+            }
             "concurrency" => {
                 self.concurrency = Some(
                     usize::try_from(count(value)?)
@@ -413,6 +429,9 @@ impl ModelSettings {
             budget_per_run: self.budget_per_run,
             budget_per_day: self.budget_per_day,
             prices: self.prices.clone(),
+            never_send: self.never_send.clone().unwrap_or_else(|| {
+                crate::prompt::never_send::DEFAULT_PATTERNS.iter().map(ToString::to_string).collect()
+            }),
         }))
     }
 
@@ -499,6 +518,8 @@ pub struct ModelConfig {
     pub budget_per_run: Option<f64>,
     pub budget_per_day: Option<f64>,
     pub prices: BTreeMap<String, Price>,
+    /// Globs of files whose code is never sent.
+    pub never_send: Vec<String>,
 }
 
 /// Whether `url` names this machine (a local model server).

@@ -15,7 +15,8 @@ use crate::docstring::Docstring;
 use crate::docstring::answer::{self, Answer};
 use crate::docstring::insert::Target;
 use crate::engine::{DocstringWriter, Templates, WriteError, WriteRequest, Written};
-use crate::prompt;
+use crate::prompt::never_send::NeverSend;
+use crate::prompt::{self, redact};
 
 use super::client::{ChatMessage, Client, LlmError};
 use super::shorten::shorten_definition;
@@ -32,6 +33,7 @@ pub struct ModelWriter {
     client: Arc<Client>,
     runtime: tokio::runtime::Handle,
     cache: Option<Arc<AnswerCache>>,
+    never_send: NeverSend,
 }
 
 impl ModelWriter {
@@ -39,7 +41,26 @@ impl ModelWriter {
     /// called off the runtime's own threads (a blocking task, or a plain
     /// thread).
     pub fn new(client: Arc<Client>, runtime: tokio::runtime::Handle) -> Self {
-        ModelWriter { client, runtime, cache: None }
+        ModelWriter { client, runtime, cache: None, never_send: NeverSend::defaults() }
+    }
+
+    /// Files matching `never_send` get docstrings from templates; their code
+    /// is never sent.
+    pub fn with_never_send(mut self, never_send: NeverSend) -> Self {
+        self.never_send = never_send;
+        self
+    }
+
+    /// The template docstring for a file that is never sent, with a note
+    /// saying why.
+    fn withheld(&self, request: &WriteRequest<'_>) -> Option<Result<Written, WriteError>> {
+        let pattern = self.never_send.matching(request.path?)?;
+        Some(Templates::skeleton(request).map(|docstring| Written {
+            docstring,
+            note: Some(format!(
+                "written from templates: the file matches `{pattern}` in `model.neverSend`, so its code is not sent"
+            )),
+        }))
     }
 
     /// Answers are looked up in `cache` first, and kept there.
@@ -82,7 +103,7 @@ fn job(client: &Client, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
 
 fn prompt_for(client: &Client, request: &WriteRequest<'_>) -> Result<(Vec<ChatMessage>, Docstring), WriteError> {
     let skeleton = Templates::skeleton(request)?;
-    let messages = prompt::docstring_messages(request, &skeleton, None);
+    let messages = without_secrets(prompt::docstring_messages(request, &skeleton, None), request);
     let Target::Definition(index) = request.target else { return Ok((messages, skeleton)) };
     // A token is at least a byte: a prompt whose bytes fit needs no
     // tokenizer (loading one costs more than a cached run's other work).
@@ -102,7 +123,8 @@ fn prompt_for(client: &Client, request: &WriteRequest<'_>) -> Result<(Vec<ChatMe
     match shortened {
         Some(shortened) if shortened.fits => {
             tracing::debug!("shortened a prompt by {} lines to fit {budget} tokens", shortened.elided_lines);
-            Ok((prompt::docstring_messages(request, &skeleton, Some(&shortened.text)), skeleton))
+            let messages = prompt::docstring_messages(request, &skeleton, Some(&shortened.text));
+            Ok((without_secrets(messages, request), skeleton))
         }
         _ => Err(WriteError(format!(
             "too long for the model's prompt even shortened ({tokens} tokens; the budget is {budget}): \
@@ -111,13 +133,45 @@ fn prompt_for(client: &Client, request: &WriteRequest<'_>) -> Result<(Vec<ChatMe
     }
 }
 
+/// `messages` with the likely secrets in the user's code replaced: every
+/// prompt passes here before it is keyed, cached or sent. The count is
+/// logged, never what was found.
+fn without_secrets(mut messages: Vec<ChatMessage>, request: &WriteRequest<'_>) -> Vec<ChatMessage> {
+    let mut found = 0;
+    for message in messages.iter_mut().filter(|m| m.role != "system") {
+        let (text, count) = redact::redact(&message.content);
+        if count > 0 {
+            message.content = text;
+            found += count;
+        }
+    }
+    if found > 0 {
+        tracing::info!(
+            path = request.path.unwrap_or(""),
+            "{found} likely secret{} replaced with {} before the prompt left",
+            if found == 1 { "" } else { "s" },
+            redact::PLACEHOLDER
+        );
+    }
+    messages
+}
+
 impl DocstringWriter for ModelWriter {
     fn write(&self, request: &WriteRequest<'_>) -> Result<Written, WriteError> {
+        if let Some(withheld) = self.withheld(request) {
+            return withheld;
+        }
         let job = job(&self.client, request)?;
         self.runtime.block_on(ask(self.client.clone(), self.cache.clone(), job))
     }
 
     fn write_all(&self, requests: &[WriteRequest<'_>]) -> Vec<Result<Written, WriteError>> {
+        // One file's requests: withheld all together, or none.
+        if let Some(first) = requests.first()
+            && self.withheld(first).is_some()
+        {
+            return requests.iter().filter_map(|r| self.withheld(r)).collect();
+        }
         let jobs: Vec<Result<Job, WriteError>> = requests.iter().map(|r| job(&self.client, r)).collect();
         let client = self.client.clone();
         let cache = self.cache.clone();

@@ -2,6 +2,9 @@
 //! of the target, what encloses it, and the exact entries its docstring must
 //! describe (names come from the code, never from the model).
 
+pub mod never_send;
+pub mod redact;
+
 use serde_json::json;
 
 use crate::docstring::Docstring;

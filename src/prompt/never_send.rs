@@ -1,0 +1,84 @@
+//! Files whose code never goes to a model (`model.neverSend`): their
+//! docstrings are written from templates instead.
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+/// What is never sent unless the settings say otherwise: environment files
+/// and anything named for secrets or credentials.
+pub const DEFAULT_PATTERNS: &[&str] = &[".env*", "*secret*", "*credentials*"];
+
+#[derive(Debug, Clone)]
+pub struct NeverSend {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl NeverSend {
+    /// A pattern without a slash matches a file's name, in any folder; one
+    /// with a slash matches the path. Case is ignored: `Secrets.py` is as
+    /// secret as `secrets.py`.
+    pub fn new(patterns: &[String]) -> Result<Self, String> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in patterns {
+            let full = if pattern.contains('/') {
+                format!("**/{}", pattern.trim_start_matches('/'))
+            } else {
+                format!("**/{pattern}")
+            };
+            let glob = GlobBuilder::new(&full)
+                .case_insensitive(true)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("`{pattern}` is not a glob: {e}"))?;
+            builder.add(glob);
+        }
+        let set = builder.build().map_err(|e| e.to_string())?;
+        Ok(NeverSend { patterns: patterns.to_vec(), set })
+    }
+
+    pub fn defaults() -> Self {
+        let patterns: Vec<String> = DEFAULT_PATTERNS.iter().map(ToString::to_string).collect();
+        // The defaults are valid globs (a test says so).
+        NeverSend::new(&patterns).unwrap_or(NeverSend { patterns: Vec::new(), set: GlobSet::empty() })
+    }
+
+    /// The first pattern `path` matches, if any.
+    pub fn matching(&self, path: &str) -> Option<&str> {
+        let path = path.replace('\\', "/");
+        let path = if path.starts_with('/') { path } else { format!("/{path}") };
+        self.set.matches(&path).first().map(|&i| self.patterns[i].as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_keep_secret_files_back() {
+        let never = NeverSend::defaults();
+        assert_eq!(never.patterns.len(), DEFAULT_PATTERNS.len());
+        for path in ["/p/.env", "/p/.env.local", "/p/app/secrets.py", "/p/app/Client_Secret.py", "p/aws_credentials.py"]
+        {
+            assert!(never.matching(path).is_some(), "{path}");
+        }
+        for path in ["/p/app/models.py", "/p/environment.py", "/p/secretary/models.py", "/p/envs.py"] {
+            assert_eq!(never.matching(path), None, "{path}");
+        }
+        assert_eq!(never.matching("/p/app/secrets.py"), Some("*secret*"));
+    }
+
+    #[test]
+    fn a_pattern_with_a_slash_matches_the_path() {
+        let never = NeverSend::new(&["config/*.py".to_string()]).unwrap();
+        assert_eq!(never.matching("/repo/config/keys.py"), Some("config/*.py"));
+        assert_eq!(never.matching("/repo/app/keys.py"), None);
+        assert_eq!(never.matching("/repo/config/deep/keys.py"), None);
+    }
+
+    #[test]
+    fn a_bad_pattern_is_named() {
+        let error = NeverSend::new(&["[unclosed".to_string()]).unwrap_err();
+        assert!(error.contains("`[unclosed`"), "{error}");
+    }
+}

@@ -1,0 +1,180 @@
+//! Likely secrets in source code, replaced before a prompt leaves the
+//! machine: private keys, the common token forms (AWS, Azure, GitHub, Slack,
+//! OpenAI, JWT), passwords in connection strings and URLs, and string
+//! literals assigned to names like `password`, `secret`, `token` or
+//! `api_key`. What is found is counted, never logged.
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+/// What stands in for a secret.
+pub const PLACEHOLDER: &str = "<redacted>";
+
+/// One form of secret: what to look for, and which group of it is the
+/// secret (the whole match when 0).
+struct Form {
+    pattern: Regex,
+    group: usize,
+}
+
+fn form(pattern: &str, group: usize) -> Form {
+    // The patterns are constants, checked by the tests.
+    Form { pattern: Regex::new(pattern).unwrap_or_else(|e| panic!("secret pattern {pattern}: {e}")), group }
+}
+
+/// Names whose string values are secrets.
+const SECRET_NAME: &str = r"[A-Za-z_]*(?:password|passwd|passphrase|secret|token|api_?key|apikey|access_?key|private_?key|credential|auth_?key|client_?secret)[A-Za-z0-9_]*";
+
+static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
+    vec![
+        // PEM private keys, whole.
+        form(
+            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----",
+            0,
+        ),
+        // AWS access key ids.
+        form(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b", 0),
+        // GitHub tokens, classic and fine-grained.
+        form(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b", 0),
+        form(r"\bgithub_pat_[A-Za-z0-9_]{22,}\b", 0),
+        // Slack tokens and webhooks.
+        form(r"\bxox[abposr]-[A-Za-z0-9-]{10,}", 0),
+        form(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+", 0),
+        // OpenAI keys.
+        form(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}", 0),
+        // JSON Web Tokens.
+        form(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", 0),
+        // Azure connection strings and SAS tokens: the key's value.
+        form(r"(?i)\b(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)=([^;'\x22\s]+)", 1),
+        form(r"[?&]sig=([A-Za-z0-9%+/=]{16,})", 1),
+        // A password in a URL (`scheme://user:password@host`).
+        form(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'\x22]*:([^@\s'\x22/]+)@", 1),
+        // `name = "value"`, `name: str = "value"`, `name="value"` (a keyword
+        // argument) and `"name": "value"` (a dict entry), for secret names.
+        form(
+            &format!(
+                r#"(?i)\b{SECRET_NAME}['"]?\s*(?::\s*[A-Za-z_][A-Za-z0-9_\[\], .|]*)?(?:=|:)\s*[rRbBuU]{{0,2}}(?:"""([\s\S]*?)"""|'''([\s\S]*?)'''|"([^"\n]+)"|'([^'\n]+)')"#
+            ),
+            usize::MAX,
+        ),
+    ]
+});
+
+/// `text` with its likely secrets replaced, and how many there were.
+pub fn redact(text: &str) -> (String, usize) {
+    let mut text = text.to_string();
+    let mut count = 0;
+    for form in FORMS.iter() {
+        if !form.pattern.is_match(&text) {
+            continue;
+        }
+        text = form
+            .pattern
+            .replace_all(&text, |caps: &Captures<'_>| {
+                let whole = caps.get(0).map_or("", |m| m.as_str());
+                // The value of an assignment is whichever quoting matched.
+                let secret = if form.group == usize::MAX {
+                    (1..caps.len()).find_map(|i| caps.get(i))
+                } else {
+                    caps.get(form.group)
+                };
+                let Some(secret) = secret.filter(|s| !s.as_str().is_empty() && s.as_str() != PLACEHOLDER) else {
+                    return whole.to_string();
+                };
+                count += 1;
+                let start = secret.start() - caps.get(0).map_or(0, |m| m.start());
+                let end = start + secret.len();
+                format!("{}{PLACEHOLDER}{}", &whole[..start], &whole[end..])
+            })
+            .into_owned();
+    }
+    (text, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redacted(text: &str) -> String {
+        redact(text).0
+    }
+
+    #[test]
+    fn every_pattern_compiles() {
+        assert!(FORMS.len() > 10);
+    }
+
+    #[test]
+    fn each_form_of_secret_is_replaced() {
+        let cases = [
+            ("key = '''-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY-----'''", "MIIEow"),
+            ("PEM = \"-----BEGIN OPENSSH PRIVATE KEY-----\\nb3Blbn\\n-----END OPENSSH PRIVATE KEY-----\"", "b3Blbn"),
+            ("aws_id = 'AKIAIOSFODNN7EXAMPLE'", "AKIAIOSFODNN7EXAMPLE"),
+            ("boto3.client('s3', aws_secret_access_key='wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')", "wJalrXUtnFEMI"),
+            (
+                "CONN = 'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Zm9vYmFyYmF6cXV4==;'",
+                "Zm9vYmFyYmF6cXV4",
+            ),
+            (
+                "url = f'https://a.blob.core.windows.net/c?sv=2020&sig=AbCdEfGhIjKlMnOpQrStUv%3D'",
+                "AbCdEfGhIjKlMnOpQrSt",
+            ),
+            ("GH = 'ghp_1234567890abcdefghijABCDEFGHIJ123456'", "ghp_1234567890"),
+            ("pat = 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz'", "github_pat_11"),
+            ("slack('xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOp')", "xoxb-1234"),
+            ("HOOK = 'https://hooks.slack.com/services/T000/B000/XXXXXXXX'", "T000/B000"),
+            ("client = OpenAI(api_key='sk-proj-abcdefghijklmnopqrstuvwxyz012345')", "sk-proj-abc"),
+            (
+                "jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'",
+                "dozjgNryP4J3",
+            ),
+            ("engine = create_engine('postgresql://admin:hunter2@db.internal:5432/app')", "hunter2"),
+            ("DB = 'Server=tcp:x.database.windows.net;User ID=u;Password=S3cr3t!;'", "S3cr3t!"),
+            ("password = 'correct horse battery staple'", "correct horse"),
+            ("DB_PASSWORD: str = \"p@ss\"", "p@ss"),
+            ("settings = {'api_key': 'abc123def456', 'name': 'x'}", "abc123def456"),
+            ("connect(user='me', token=\"tok-42\")", "tok-42"),
+            ("client_secret = r'''multi\nline'''", "multi\nline"),
+        ];
+        for (source, secret) in cases {
+            let (text, count) = redact(source);
+            assert!(!text.contains(secret), "{source:?} became {text:?}");
+            assert!(text.contains(PLACEHOLDER), "{source:?} became {text:?}");
+            assert!(count >= 1, "{source:?}");
+        }
+    }
+
+    #[test]
+    fn code_around_a_secret_is_kept() {
+        assert_eq!(redacted("password = 'x1'  # the admin's\n"), "password = '<redacted>'  # the admin's\n");
+        assert_eq!(
+            redacted("create_engine('postgresql://admin:hunter2@db/app')"),
+            "create_engine('postgresql://admin:<redacted>@db/app')"
+        );
+        assert_eq!(redact("a = 1\nb = 'AKIAIOSFODNN7EXAMPLE'\n"), ("a = 1\nb = '<redacted>'\n".to_string(), 1));
+    }
+
+    #[test]
+    fn ordinary_code_is_left_alone() {
+        for source in [
+            "def get_token(self, name: str) -> str:\n    return self.tokens[name]\n",
+            "password = input('Password: ')",
+            "if token is None:\n    raise ValueError('no token')",
+            "url = 'https://example.com/path?q=1'",
+            "SECRET_LENGTH = 32",
+            "def check(password):\n    return len(password) > 8",
+            "key = 'sk'",
+            "tokens = ''",
+        ] {
+            assert_eq!(redact(source), (source.to_string(), 0), "{source:?}");
+        }
+    }
+
+    #[test]
+    fn redacting_twice_changes_nothing_more() {
+        let (once, n) = redact("password = 'x'\ntoken='y'");
+        assert_eq!(n, 2);
+        assert_eq!(redact(&once), (once.clone(), 0));
+    }
+}
