@@ -141,7 +141,7 @@ fn without_secrets(mut messages: Vec<ChatMessage>, request: &WriteRequest<'_>) -
     for message in messages.iter_mut().filter(|m| m.role != "system") {
         let (text, count) = redact::redact(&message.content);
         if count > 0 {
-            message.content = text;
+            message.content = text.into_owned();
             found += count;
         }
     }

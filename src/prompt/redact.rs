@@ -4,9 +4,10 @@
 //! literals assigned to names like `password`, `secret`, `token` or
 //! `api_key`. What is found is counted, never logged.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex::{Captures, Regex, RegexSet};
 
 /// What stands in for a secret.
 pub const PLACEHOLDER: &str = "<redacted>";
@@ -34,41 +35,48 @@ static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
             0,
         ),
         // AWS access key ids.
-        form(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b", 0),
+        form(r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}(?-u:\b)", 0),
         // GitHub tokens, classic and fine-grained.
-        form(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b", 0),
-        form(r"\bgithub_pat_[A-Za-z0-9_]{22,}\b", 0),
+        form(r"(?-u:\b)(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}(?-u:\b)", 0),
+        form(r"(?-u:\b)github_pat_[A-Za-z0-9_]{22,}(?-u:\b)", 0),
         // Slack tokens and webhooks.
-        form(r"\bxox[abposr]-[A-Za-z0-9-]{10,}", 0),
+        form(r"(?-u:\b)xox[abposr]-[A-Za-z0-9-]{10,}", 0),
         form(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+", 0),
         // OpenAI keys.
-        form(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}", 0),
+        form(r"(?-u:\b)sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}", 0),
         // JSON Web Tokens.
-        form(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", 0),
+        form(r"(?-u:\b)eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", 0),
         // Azure connection strings and SAS tokens: the key's value.
-        form(r"(?i)\b(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)=([^;'\x22\s]+)", 1),
+        form(r"(?i-u:\b(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd))=([^;'\x22\s]+)", 1),
         form(r"[?&]sig=([A-Za-z0-9%+/=]{16,})", 1),
         // A password in a URL (`scheme://user:password@host`).
-        form(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'\x22]*:([^@\s'\x22/]+)@", 1),
+        form(r"(?-u:\b)[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'\x22]*:([^@\s'\x22/]+)@", 1),
         // `name = "value"`, `name: str = "value"`, `name="value"` (a keyword
         // argument) and `"name": "value"` (a dict entry), for secret names.
         form(
             &format!(
-                r#"(?i)\b{SECRET_NAME}['"]?\s*(?::\s*[A-Za-z_][A-Za-z0-9_\[\], .|]*)?(?:=|:)\s*[rRbBuU]{{0,2}}(?:"""([\s\S]*?)"""|'''([\s\S]*?)'''|"([^"\n]+)"|'([^'\n]+)')"#
+                r#"(?i-u:\b{SECRET_NAME})['"]?[ \t]*(?::[ \t]*[A-Za-z_][A-Za-z0-9_\[\], .|]*)?(?:=|:)[ \t]*[rRbBuU]{{0,2}}(?:"""([\s\S]*?)"""|'''([\s\S]*?)'''|"([^"\n]+)"|'([^'\n]+)')"#
             ),
             usize::MAX,
         ),
     ]
 });
 
+/// All the forms at once: one pass over a prompt finds which of them occur
+/// (most prompts hold none).
+static ANY: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new(FORMS.iter().map(|form| form.pattern.as_str())).unwrap_or_else(|_| RegexSet::empty())
+});
+
 /// `text` with its likely secrets replaced, and how many there were.
-pub fn redact(text: &str) -> (String, usize) {
+pub fn redact(text: &str) -> (Cow<'_, str>, usize) {
+    let found = ANY.matches(text);
+    if !found.matched_any() {
+        return (Cow::Borrowed(text), 0);
+    }
     let mut text = text.to_string();
     let mut count = 0;
-    for form in FORMS.iter() {
-        if !form.pattern.is_match(&text) {
-            continue;
-        }
+    for form in found.iter().filter_map(|i| FORMS.get(i)) {
         text = form
             .pattern
             .replace_all(&text, |caps: &Captures<'_>| {
@@ -89,7 +97,7 @@ pub fn redact(text: &str) -> (String, usize) {
             })
             .into_owned();
     }
-    (text, count)
+    (Cow::Owned(text), count)
 }
 
 #[cfg(test)]
@@ -97,12 +105,13 @@ mod tests {
     use super::*;
 
     fn redacted(text: &str) -> String {
-        redact(text).0
+        redact(text).0.into_owned()
     }
 
     #[test]
     fn every_pattern_compiles() {
         assert!(FORMS.len() > 10);
+        assert_eq!(ANY.len(), FORMS.len());
     }
 
     #[test]
@@ -152,7 +161,7 @@ mod tests {
             redacted("create_engine('postgresql://admin:hunter2@db/app')"),
             "create_engine('postgresql://admin:<redacted>@db/app')"
         );
-        assert_eq!(redact("a = 1\nb = 'AKIAIOSFODNN7EXAMPLE'\n"), ("a = 1\nb = '<redacted>'\n".to_string(), 1));
+        assert_eq!(redact("a = 1\nb = 'AKIAIOSFODNN7EXAMPLE'\n"), ("a = 1\nb = '<redacted>'\n".into(), 1));
     }
 
     #[test]
@@ -167,7 +176,7 @@ mod tests {
             "key = 'sk'",
             "tokens = ''",
         ] {
-            assert_eq!(redact(source), (source.to_string(), 0), "{source:?}");
+            assert_eq!(redact(source), (source.into(), 0), "{source:?}");
         }
     }
 
