@@ -59,22 +59,8 @@ impl KeyParts<'_> {
         let mut fields: Vec<(&str, Part<'_>)> =
             scalars.as_object().into_iter().flatten().map(|(k, v)| (k.as_str(), Part::Json(v))).collect();
         fields.extend([("messages", Part::Messages(self.messages)), ("schema", Part::Encoded(&self.schema.0))]);
-        fields.sort_unstable_by_key(|(name, _)| *name);
         let mut hasher = Sha256::new();
-        put(&mut hasher, b"{");
-        for (i, (name, part)) in fields.into_iter().enumerate() {
-            if i > 0 {
-                put(&mut hasher, b",");
-            }
-            write_string(name, &mut hasher);
-            put(&mut hasher, b":");
-            match part {
-                Part::Json(value) => write_canonical(value, &mut hasher),
-                Part::Messages(messages) => write_messages(messages, &mut hasher),
-                Part::Encoded(bytes) => put(&mut hasher, bytes),
-            }
-        }
-        put(&mut hasher, b"}");
+        write_object(fields, &mut hasher);
         CacheKey(hasher.finalize().into())
     }
 }
@@ -100,6 +86,7 @@ impl Canonical {
     }
 }
 
+/// A field's value: JSON to encode, messages, or bytes already encoded.
 enum Part<'a> {
     Json(&'a Value),
     Messages(&'a [ChatMessage]),
@@ -126,11 +113,7 @@ fn write_messages(messages: &[ChatMessage], out: &mut impl Write) {
 /// encodes to the same bytes, whatever order its keys were built in.
 fn write_canonical(value: &Value, out: &mut impl Write) {
     match value {
-        Value::Object(map) => {
-            let mut fields: Vec<(&str, &Value)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
-            fields.sort_unstable_by_key(|(name, _)| *name);
-            write_object(fields.into_iter(), out);
-        }
+        Value::Object(map) => write_object(map.iter().map(|(k, v)| (k.as_str(), Part::Json(v))).collect(), out),
         Value::Array(items) => {
             put(out, b"[");
             for (i, item) in items.iter().enumerate() {
@@ -152,16 +135,21 @@ fn put(out: &mut impl Write, bytes: &[u8]) {
     let _ = out.write_all(bytes);
 }
 
-/// An object whose fields are already in order.
-fn write_object<'v>(fields: impl Iterator<Item = (&'v str, &'v Value)>, out: &mut impl Write) {
+/// An object, its fields in key order.
+fn write_object(mut fields: Vec<(&str, Part<'_>)>, out: &mut impl Write) {
+    fields.sort_unstable_by_key(|(name, _)| *name);
     put(out, b"{");
-    for (i, (name, value)) in fields.enumerate() {
+    for (i, (name, part)) in fields.into_iter().enumerate() {
         if i > 0 {
             put(out, b",");
         }
         write_string(name, out);
         put(out, b":");
-        write_canonical(value, out);
+        match part {
+            Part::Json(value) => write_canonical(value, out),
+            Part::Messages(messages) => write_messages(messages, out),
+            Part::Encoded(bytes) => put(out, bytes),
+        }
     }
     put(out, b"}");
 }
