@@ -14,7 +14,6 @@ use crate::docstring::Style;
 use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
 use crate::files::{FileFilter, python_files, read_source};
 use crate::llm::{Client, ModelWriter};
-use crate::prompt::never_send::NeverSend;
 use crate::python::{self, SourceFile, source_text};
 
 #[derive(clap::Args, Debug)]
@@ -167,8 +166,8 @@ fn model(args: &GenerateArgs, settings: &Settings) -> Result<Option<Model>> {
         .build()
         .context("cannot start the model client's runtime")?;
     let client = Client::from_config(&config).map_err(|e| anyhow::anyhow!("the model client: {e}"))?;
-    let never_send = NeverSend::new(&config.never_send).map_err(|e| anyhow::anyhow!("model.neverSend: {e}"))?;
-    let mut writer = ModelWriter::new(Arc::new(client), runtime.handle().clone()).with_never_send(never_send);
+    let mut writer =
+        ModelWriter::new(Arc::new(client), runtime.handle().clone()).with_never_send(config.never_send.clone());
     let (answers, warning) = runtime.block_on(cache::open::open(&settings.cache));
     if let Some(warning) = warning {
         eprintln!("docwright: warning: {warning}");

@@ -5,6 +5,7 @@
 //! Secrets are never settings: a key comes from the environment, a file or a
 //! command, and a token from a command.
 
+use crate::prompt::never_send::NeverSend;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -75,8 +76,8 @@ pub struct ModelSettings {
     pub budget_per_run: Option<f64>,
     pub budget_per_day: Option<f64>,
     pub prices: BTreeMap<String, Price>,
-    /// Globs of files never sent to the model.
-    pub never_send: Option<Vec<String>>,
+    /// Files never sent to the model.
+    pub never_send: Option<NeverSend>,
     /// The defaults of `deployments`, for the deployment in use.
     pub this: DeploymentSettings,
 }
@@ -254,8 +255,7 @@ impl ModelSettings {
                     .iter()
                     .map(string)
                     .collect::<Parsed<Vec<String>>>()?;
-                crate::prompt::never_send::NeverSend::new(&patterns)?;
-                self.never_send = Some(patterns);
+                self.never_send = Some(NeverSend::new(&patterns)?);
             }
             "concurrency" => {
                 self.concurrency = Some(
@@ -429,9 +429,7 @@ impl ModelSettings {
             budget_per_run: self.budget_per_run,
             budget_per_day: self.budget_per_day,
             prices: self.prices.clone(),
-            never_send: self.never_send.clone().unwrap_or_else(|| {
-                crate::prompt::never_send::DEFAULT_PATTERNS.iter().map(ToString::to_string).collect()
-            }),
+            never_send: self.never_send.clone().unwrap_or_else(NeverSend::defaults),
         }))
     }
 
@@ -518,8 +516,8 @@ pub struct ModelConfig {
     pub budget_per_run: Option<f64>,
     pub budget_per_day: Option<f64>,
     pub prices: BTreeMap<String, Price>,
-    /// Globs of files whose code is never sent.
-    pub never_send: Vec<String>,
+    /// Files whose code is never sent.
+    pub never_send: NeverSend,
 }
 
 /// Whether `url` names this machine (a local model server).

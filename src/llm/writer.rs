@@ -51,16 +51,9 @@ impl ModelWriter {
         self
     }
 
-    /// The template docstring for a file that is never sent, with a note
-    /// saying why.
-    fn withheld(&self, request: &WriteRequest<'_>) -> Option<Result<Written, WriteError>> {
-        let pattern = self.never_send.matching(request.path?)?;
-        Some(Templates::skeleton(request).map(|docstring| Written {
-            docstring,
-            note: Some(format!(
-                "written from templates: the file matches `{pattern}` in `model.neverSend`, so its code is not sent"
-            )),
-        }))
+    /// The `model.neverSend` pattern `request`'s file matches, if any.
+    fn never_sent(&self, request: &WriteRequest<'_>) -> Option<&str> {
+        self.never_send.matching(request.path?)
     }
 
     /// Answers are looked up in `cache` first, and kept there.
@@ -76,6 +69,17 @@ impl ModelWriter {
     pub fn client(&self) -> &Arc<Client> {
         &self.client
     }
+}
+
+/// The template docstring for a file that is never sent, with a note saying
+/// why.
+fn withheld(request: &WriteRequest<'_>, pattern: &str) -> Result<Written, WriteError> {
+    Templates::skeleton(request).map(|docstring| Written {
+        docstring,
+        note: Some(format!(
+            "written from templates: the file matches `{pattern}` in `model.neverSend`, so its code is not sent"
+        )),
+    })
 }
 
 /// One docstring to ask for: everything owned, so it can run as a task.
@@ -158,8 +162,8 @@ fn without_secrets(mut messages: Vec<ChatMessage>, request: &WriteRequest<'_>) -
 
 impl DocstringWriter for ModelWriter {
     fn write(&self, request: &WriteRequest<'_>) -> Result<Written, WriteError> {
-        if let Some(withheld) = self.withheld(request) {
-            return withheld;
+        if let Some(pattern) = self.never_sent(request) {
+            return withheld(request, pattern);
         }
         let job = job(&self.client, request)?;
         self.runtime.block_on(ask(self.client.clone(), self.cache.clone(), job))
@@ -167,10 +171,8 @@ impl DocstringWriter for ModelWriter {
 
     fn write_all(&self, requests: &[WriteRequest<'_>]) -> Vec<Result<Written, WriteError>> {
         // One file's requests: withheld all together, or none.
-        if let Some(first) = requests.first()
-            && self.withheld(first).is_some()
-        {
-            return requests.iter().filter_map(|r| self.withheld(r)).collect();
+        if let Some(pattern) = requests.first().and_then(|first| self.never_sent(first)) {
+            return requests.iter().map(|request| withheld(request, pattern)).collect();
         }
         let jobs: Vec<Result<Job, WriteError>> = requests.iter().map(|r| job(&self.client, r)).collect();
         let client = self.client.clone();

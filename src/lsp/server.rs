@@ -5,7 +5,6 @@
 //! synchronous lock that is never held across an await; every request takes an
 //! `Arc` snapshot of its document first and works on that.
 
-use crate::prompt::never_send::NeverSend;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -336,8 +335,7 @@ fn writer_for(settings: &Settings) -> WriterSetup {
             .join()
             .unwrap_or((None, Some("the answer cache could not be opened".to_string())));
         problems.extend(warning);
-        let never_send = NeverSend::new(&config.never_send).map_err(|e| format!("model.neverSend: {e}"))?;
-        let mut writer = ModelWriter::new(Arc::new(client), runtime).with_never_send(never_send);
+        let mut writer = ModelWriter::new(Arc::new(client), runtime).with_never_send(config.never_send.clone());
         if let Some(answers) = answers {
             writer = writer.with_cache(answers);
         }

@@ -13,6 +13,13 @@ pub struct NeverSend {
     set: GlobSet,
 }
 
+/// The set is made from the patterns: they alone tell two apart.
+impl PartialEq for NeverSend {
+    fn eq(&self, other: &Self) -> bool {
+        self.patterns == other.patterns
+    }
+}
+
 impl NeverSend {
     /// A pattern without a slash matches a file's name, in any folder; one
     /// with a slash matches the path. Case is ignored: `Secrets.py` is as
