@@ -38,7 +38,7 @@ fn classic(server: &MockServer, deployment: &str) -> Provider {
 
 fn build(provider: Provider, source: CredentialSource, options: ClientOptions) -> Client {
     let auth = CredentialResolver::new(source, AuthOptions::default());
-    Client::new(provider, auth, options, LimiterConfig::default()).expect("client")
+    Client::new(provider, auth, options, LimiterConfig::default())
 }
 
 fn key() -> CredentialSource {
@@ -641,7 +641,7 @@ async fn a_client_keeping_the_deployments_rpm_gets_no_429() {
     let server = MockServer::start(MockConfig::default().with_limits(24, 10_000_000));
     let limits = LimiterConfig { requests_per_minute: Some(24), ..LimiterConfig::default() };
     let auth = CredentialResolver::new(key(), AuthOptions::default());
-    let client = Arc::new(Client::new(classic(&server, "gpt-4o"), auth, fast(), limits).unwrap());
+    let client = Arc::new(Client::new(classic(&server, "gpt-4o"), auth, fast(), limits));
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..5 {
         let client = Arc::clone(&client);

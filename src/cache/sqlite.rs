@@ -306,9 +306,8 @@ fn now_millis() -> i64 {
 }
 
 /// Reads only, in one transaction: in WAL mode they wait for no writer, and
-/// take the file's locks once. Their uses are recorded later, together, by
-/// `touch`.
-/// Each found answer comes with its last recorded use.
+/// take the file's locks once. Each found answer comes with its last
+/// recorded use; uses are recorded later, together, by `touch`.
 fn get_many(conn: &mut Connection, keys: &[String], now: i64) -> rusqlite::Result<Vec<Option<(String, i64)>>> {
     let tx = conn.transaction()?;
     let mut values = Vec::with_capacity(keys.len());

@@ -226,14 +226,9 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(
-        provider: Provider,
-        auth: CredentialResolver,
-        options: ClientOptions,
-        limits: LimiterConfig,
-    ) -> Result<Self, String> {
+    pub fn new(provider: Provider, auth: CredentialResolver, options: ClientOptions, limits: LimiterConfig) -> Self {
         let mode = AtomicU8::new(options.output_mode as u8);
-        Ok(Client {
+        Client {
             http: OnceLock::new(),
             provider,
             auth,
@@ -246,7 +241,7 @@ impl Client {
             price: None,
             budget: Budget::unlimited(),
             fatal: Mutex::new(None),
-        })
+        }
     }
 
     /// The HTTP client, set up on first use.
@@ -370,7 +365,7 @@ impl Client {
         let limits_usd = BudgetLimits { per_run: config.budget_per_run, per_day: config.budget_per_day };
         let ledger = config.budget_per_day.and(spending_ledger());
         let budget = Budget::new(limits_usd, ledger).map_err(|e| e.to_string())?;
-        let client = Client::new(config.provider.clone(), auth, config.client.clone(), limits)?;
+        let client = Client::new(config.provider.clone(), auth, config.client.clone(), limits);
         Ok(client.with_accounting(counter, prices.lookup(&config.model).copied(), budget))
     }
 
