@@ -440,3 +440,40 @@ fn a_content_filter_is_named_and_nothing_is_inserted() {
         assert_eq!(std::fs::read_to_string(dir.path().join("m.py")).unwrap(), source);
     }
 }
+
+#[test]
+fn a_projects_own_template_writes_its_prompts_and_a_broken_one_stops_the_run() {
+    let mock = mock();
+    let dir = project();
+    let templates = dir.path().join(".docwright/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("function.toml"),
+        "version = 4\nsystem = \"House rules: British spelling.\"\nuser = \"\"\"\nDocument `{{qualname}}`.\n{{callees}}\n{{code}}\nEntries: {{entries}}\n\"\"\"\n",
+    )
+    .unwrap();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--no-module", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let bodies: Vec<serde_json::Value> = mock.journal().into_iter().filter_map(|e| e.body).collect();
+    assert_eq!(bodies.len(), 2);
+    for body in &bodies {
+        assert_eq!(body["messages"][0]["content"], "House rules: British spelling.");
+        let user = body["messages"][1]["content"].as_str().unwrap();
+        assert!(
+            user.starts_with("Document `clamp`.\ndef clamp(") || user.starts_with("Document `twice`.\ndef twice("),
+            "{user}"
+        );
+    }
+    // A misspelt variable: the run stops before any request, naming the
+    // file, the line and the variable.
+    std::fs::write(
+        templates.join("function.toml"),
+        "version = 5\nsystem = \"x\"\nuser = \"\"\"\n{{code}}\n{{entriez}}\n\"\"\"\n",
+    )
+    .unwrap();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "."]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    let expected = format!("{}:5: unknown variable `entriez`", templates.join("function.toml").display());
+    assert!(text(&run.stderr).contains(&expected), "{}", text(&run.stderr));
+    assert_eq!(chat_requests(&mock), 2, "nothing more was sent");
+}

@@ -14,6 +14,7 @@ use crate::docstring::Style;
 use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
 use crate::files::{FileFilter, python_files, read_source};
 use crate::llm::{Client, ModelWriter};
+use crate::prompt::template::PromptManager;
 use crate::python::{self, SourceFile, source_text};
 
 #[derive(clap::Args, Debug)]
@@ -166,8 +167,13 @@ fn model(args: &GenerateArgs, settings: &Settings) -> Result<Option<Model>> {
         .build()
         .context("cannot start the model client's runtime")?;
     let client = Client::from_config(&config).map_err(|e| anyhow::anyhow!("the model client: {e}"))?;
-    let mut writer =
-        ModelWriter::new(Arc::new(client), runtime.handle().clone()).with_never_send(config.never_send.clone());
+    // A template that does not load stops the run: a typo must not quietly
+    // fall back to the built-in prompt.
+    let templates = PromptManager::load(&config.templates, super::project_root(&args.paths).as_deref())
+        .map_err(|e| anyhow::anyhow!("prompt template {e}"))?;
+    let mut writer = ModelWriter::new(Arc::new(client), runtime.handle().clone())
+        .with_never_send(config.never_send.clone())
+        .with_templates(templates);
     let (answers, warning) = runtime.block_on(cache::open::open(&settings.cache));
     if let Some(warning) = warning {
         eprintln!("docwright: warning: {warning}");

@@ -6,7 +6,7 @@ mod generate;
 mod inventory;
 mod write;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -126,6 +126,17 @@ fn init_logging(filter: &str, file: Option<&std::path::Path>) -> anyhow::Result<
         }
     }
     Ok(())
+}
+
+/// The project the first path belongs to: the nearest directory above it
+/// holding a pyproject.toml, else a `.git`, else the path itself (or its
+/// directory).
+pub(crate) fn project_root(paths: &[PathBuf]) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(paths.first()?).ok()?;
+    let marked = |marker: &str| start.ancestors().find(|dir| dir.join(marker).exists()).map(Path::to_path_buf);
+    marked("pyproject.toml")
+        .or_else(|| marked(".git"))
+        .or_else(|| if start.is_dir() { Some(start.clone()) } else { start.parent().map(Path::to_path_buf) })
 }
 
 /// The settings of `[tool.docwright]` in the nearest pyproject.toml above the

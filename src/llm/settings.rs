@@ -6,6 +6,7 @@
 //! command, and a token from a command.
 
 use crate::prompt::never_send::NeverSend;
+use crate::prompt::template::{TemplateKind, TemplateSettings};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -78,6 +79,8 @@ pub struct ModelSettings {
     pub prices: BTreeMap<String, Price>,
     /// Files never sent to the model.
     pub never_send: Option<NeverSend>,
+    /// Where the user's prompt templates are, and which are used.
+    pub templates: TemplateSettings,
     /// The defaults of `deployments`, for the deployment in use.
     pub this: DeploymentSettings,
 }
@@ -113,6 +116,11 @@ pub const MODEL_KEYS: &[(&str, &str)] = &[
         "neverSend",
         "globs of files whose code is never sent; their docstrings come from templates (default: .env*, *secret*, *credentials*)",
     ),
+    (
+        "templates",
+        "prompt templates: { directory, function, method, class, module, update }; the directory holds NAME.toml files \
+         (default .docwright/templates in the project), each kind names the template it uses",
+    ),
 ];
 
 type Parsed<T> = Result<T, String>;
@@ -123,6 +131,22 @@ fn string(value: &Value) -> Parsed<String> {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .ok_or_else(|| format!("expected a non-empty string, got {value}"))
+}
+
+/// The `templates` table: `directory`, and a template name per kind.
+fn template_settings(value: &Value) -> Parsed<TemplateSettings> {
+    let object = value.as_object().ok_or_else(|| format!("expected a table, got {value}"))?;
+    let mut settings = TemplateSettings::default();
+    for (key, value) in object {
+        if key == "directory" {
+            settings.directory = Some(PathBuf::from(string(value)?));
+        } else if let Some(kind) = TemplateKind::parse(key) {
+            settings.chosen.insert(kind, string(value).map_err(|e| format!("{key}: {e}"))?);
+        } else {
+            return Err(format!("`{key}` is not directory, function, method, class, module or update"));
+        }
+    }
+    Ok(settings)
 }
 
 fn count(value: &Value) -> Parsed<u64> {
@@ -257,6 +281,7 @@ impl ModelSettings {
                     .collect::<Parsed<Vec<String>>>()?;
                 self.never_send = Some(NeverSend::new(&patterns)?);
             }
+            "templates" => self.templates = template_settings(value)?,
             "concurrency" => {
                 self.concurrency = Some(
                     usize::try_from(count(value)?)
@@ -430,6 +455,7 @@ impl ModelSettings {
             budget_per_day: self.budget_per_day,
             prices: self.prices.clone(),
             never_send: self.never_send.clone().unwrap_or_else(NeverSend::defaults),
+            templates: self.templates.clone(),
         }))
     }
 
@@ -518,6 +544,7 @@ pub struct ModelConfig {
     pub prices: BTreeMap<String, Price>,
     /// Files whose code is never sent.
     pub never_send: NeverSend,
+    pub templates: TemplateSettings,
 }
 
 /// Whether `url` names this machine (a local model server).

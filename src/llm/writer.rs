@@ -15,8 +15,10 @@ use crate::docstring::Docstring;
 use crate::docstring::answer::{self, Answer};
 use crate::docstring::insert::Target;
 use crate::engine::{DocstringWriter, Templates, WriteError, WriteRequest, Written};
+use crate::prompt::context::Context;
 use crate::prompt::never_send::NeverSend;
-use crate::prompt::{self, redact};
+use crate::prompt::redact;
+use crate::prompt::template::PromptManager;
 
 use super::client::{ChatMessage, Client, LlmError};
 use super::shorten::shorten_definition;
@@ -34,6 +36,7 @@ pub struct ModelWriter {
     runtime: tokio::runtime::Handle,
     cache: Option<Arc<AnswerCache>>,
     never_send: NeverSend,
+    templates: Arc<PromptManager>,
 }
 
 impl ModelWriter {
@@ -41,7 +44,20 @@ impl ModelWriter {
     /// called off the runtime's own threads (a blocking task, or a plain
     /// thread).
     pub fn new(client: Arc<Client>, runtime: tokio::runtime::Handle) -> Self {
-        ModelWriter { client, runtime, cache: None, never_send: NeverSend::defaults() }
+        ModelWriter {
+            client,
+            runtime,
+            cache: None,
+            never_send: NeverSend::defaults(),
+            templates: Arc::new(PromptManager::builtin()),
+        }
+    }
+
+    /// Prompts come from `templates` (the built-in ones unless the user's
+    /// override them).
+    pub fn with_templates(mut self, templates: PromptManager) -> Self {
+        self.templates = Arc::new(templates);
+        self
     }
 
     /// Files matching `never_send` get docstrings from templates; their code
@@ -91,12 +107,26 @@ struct Job {
     scope: String,
 }
 
-/// The prompt for `request`, shortened to the client's prompt budget: the
-/// signature, the docstring and the lines that raise, return or yield stay;
-/// the middle of long runs of other lines gives way to a marker.
-fn job(client: &Client, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
-    let (messages, skeleton) = prompt_for(client, request)?;
-    let key = client.cache_key(&messages, SCHEMA_NAME, schema_key(), prompt::BUILTIN, request.options.style.as_str());
+/// The prompt for `request`, fitted to the client's prompt budget: context
+/// is cut first, by priority; when the code and entries alone are over, the
+/// code is shortened (the signature, the docstring and the lines that raise,
+/// return or yield stay; the middle of long runs of other lines gives way to
+/// a marker).
+fn job(client: &Client, templates: &PromptManager, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
+    let skeleton = Templates::skeleton(request)?;
+    let mut context = Context::new(request, &skeleton, &module_name(request), &[]);
+    let template = templates
+        .get(context.kind)
+        .ok_or_else(|| WriteError(format!("there is no prompt template for {} docstrings", context.kind.as_str())))?;
+    redacted(&mut context, request);
+    let messages = fitted(client, request, &mut context, template)?;
+    let key = client.cache_key(
+        &messages,
+        SCHEMA_NAME,
+        schema_key(),
+        (&template.name, template.version),
+        request.options.style.as_str(),
+    );
     let qualname = match request.target {
         Target::Module => "<module>",
         Target::Definition(index) => request.module.definitions.get(index).map_or("", |d| d.qualname.as_str()),
@@ -105,50 +135,60 @@ fn job(client: &Client, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
     Ok(Job { messages, skeleton, key, scope })
 }
 
-fn prompt_for(client: &Client, request: &WriteRequest<'_>) -> Result<(Vec<ChatMessage>, Docstring), WriteError> {
-    let skeleton = Templates::skeleton(request)?;
-    let messages = without_secrets(prompt::docstring_messages(request, &skeleton, None), request);
-    let Target::Definition(index) = request.target else { return Ok((messages, skeleton)) };
+/// The module's name as prompts show it.
+fn module_name(request: &WriteRequest<'_>) -> String {
+    let stem = request.path.map(std::path::Path::new).and_then(|p| p.file_stem()).and_then(|s| s.to_str());
+    stem.unwrap_or("<module>").to_string()
+}
+
+fn fitted(
+    client: &Client,
+    request: &WriteRequest<'_>,
+    context: &mut Context,
+    template: &crate::prompt::template::PromptTemplate,
+) -> Result<Vec<ChatMessage>, WriteError> {
+    let messages = context.messages(template);
     // A token is at least a byte: a prompt whose bytes fit needs no
     // tokenizer (loading one costs more than a cached run's other work).
     if client.surely_fits(&messages, schema_key()) {
-        return Ok((messages, skeleton));
+        return Ok(messages);
     }
     let budget = client.prompt_budget(answer::schema());
-    let tokens = client.count_messages(&messages);
-    if tokens <= budget {
-        return Ok((messages, skeleton));
+    let count = |messages: &[ChatMessage]| client.count_messages(messages);
+    if count(&messages) <= budget {
+        return Ok(messages);
     }
-    let definition = request.module.definitions.get(index);
-    let code = definition.map(|d| prompt::definition_source(request.source, d.range.clone())).unwrap_or("");
-    // What the rest of the prompt takes is fixed; the code gets what is left.
-    let code_budget = budget.saturating_sub(tokens.saturating_sub(client.count_text(code)));
-    let shortened = shorten_definition(request.source, request.module, index, code_budget, |t| client.count_text(t));
-    match shortened {
-        Some(shortened) if shortened.fits => {
-            tracing::debug!("shortened a prompt by {} lines to fit {budget} tokens", shortened.elided_lines);
-            let messages = prompt::docstring_messages(request, &skeleton, Some(&shortened.text));
-            Ok((without_secrets(messages, request), skeleton))
-        }
-        _ => Err(WriteError(format!(
+    if let Some((messages, cuts)) = context.fit(template, budget, &count) {
+        tracing::debug!("context cut to fit {budget} tokens: {}", cuts.join(", "));
+        return Ok(messages);
+    }
+    let too_long = |tokens: usize| {
+        WriteError(format!(
             "too long for the model's prompt even shortened ({tokens} tokens; the budget is {budget}): \
              raise `model.promptTokens`"
-        ))),
-    }
+        ))
+    };
+    let bare = count(&context.bare().messages(template));
+    let Target::Definition(index) = request.target else { return Err(too_long(bare)) };
+    // What the rest of the prompt takes is fixed; the code gets what is left.
+    let code_budget = budget.saturating_sub(bare.saturating_sub(client.count_text(context.get("code"))));
+    let shortened = shorten_definition(request.source, request.module, index, code_budget, |t| client.count_text(t))
+        .filter(|shortened| shortened.fits)
+        .ok_or_else(|| too_long(bare))?;
+    tracing::debug!("shortened a prompt by {} lines to fit {budget} tokens", shortened.elided_lines);
+    // The shortened code went through the same redaction as the whole.
+    let (code, _) = redact::redact(&shortened.text);
+    context.set("code", code.into_owned());
+    let (messages, cuts) = context.fit(template, budget, &count).ok_or_else(|| too_long(bare))?;
+    tracing::debug!("context cut to fit {budget} tokens: {}", cuts.join(", "));
+    Ok(messages)
 }
 
-/// `messages` with the likely secrets in the user's code replaced: every
-/// prompt passes here before it is keyed, cached or sent. The count is
-/// logged, never what was found.
-fn without_secrets(mut messages: Vec<ChatMessage>, request: &WriteRequest<'_>) -> Vec<ChatMessage> {
-    let mut found = 0;
-    for message in messages.iter_mut().filter(|m| m.role != "system") {
-        let (text, count) = redact::redact(&message.content);
-        if count > 0 {
-            message.content = text.into_owned();
-            found += count;
-        }
-    }
+/// Replaces the likely secrets in `context`: every prompt passes here before
+/// it is cut, keyed, cached or sent. The count is logged, never what was
+/// found.
+fn redacted(context: &mut Context, request: &WriteRequest<'_>) {
+    let found = context.redact();
     if found > 0 {
         tracing::info!(
             path = request.path.unwrap_or(""),
@@ -157,7 +197,6 @@ fn without_secrets(mut messages: Vec<ChatMessage>, request: &WriteRequest<'_>) -
             redact::PLACEHOLDER
         );
     }
-    messages
 }
 
 impl DocstringWriter for ModelWriter {
@@ -165,7 +204,7 @@ impl DocstringWriter for ModelWriter {
         if let Some(pattern) = self.never_sent(request) {
             return withheld(request, pattern);
         }
-        let job = job(&self.client, request)?;
+        let job = job(&self.client, &self.templates, request)?;
         self.runtime.block_on(ask(self.client.clone(), self.cache.clone(), job))
     }
 
@@ -174,7 +213,8 @@ impl DocstringWriter for ModelWriter {
         if let Some(pattern) = requests.first().and_then(|first| self.never_sent(first)) {
             return requests.iter().map(|request| withheld(request, pattern)).collect();
         }
-        let jobs: Vec<Result<Job, WriteError>> = requests.iter().map(|r| job(&self.client, r)).collect();
+        let jobs: Vec<Result<Job, WriteError>> =
+            requests.iter().map(|r| job(&self.client, &self.templates, r)).collect();
         let client = self.client.clone();
         let cache = self.cache.clone();
         self.runtime.block_on(async move {

@@ -6,7 +6,7 @@
 //! `Arc` snapshot of its document first and works on that.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -27,6 +27,7 @@ use crate::engine::findings::findings;
 use crate::engine::{DocstringWriter, EngineOptions, Templates};
 use crate::line_index::PositionEncoding;
 use crate::llm::{Client, ModelSettings, ModelWriter};
+use crate::prompt::template::PromptManager;
 
 /// The command a code action carries when the client cannot resolve edits.
 pub const APPLY_ACTION_COMMAND: &str = "docwright.applyAction";
@@ -279,7 +280,7 @@ impl State {
         }
         let wanted = (settings.model.clone(), settings.cache.clone());
         if self.writer_settings.as_ref() != Some(&wanted) {
-            let setup = writer_for(&settings);
+            let setup = writer_for(&settings, self.roots.first().map(PathBuf::as_path));
             self.writer = setup.writer;
             self.model = setup.client;
             self.answers = setup.answers;
@@ -319,7 +320,7 @@ struct WriterSetup {
 /// The writer the settings (and the environment) call for: the model, with
 /// its answer cache, when one is configured; else templates. What stood in
 /// the way is returned for the user.
-fn writer_for(settings: &Settings) -> WriterSetup {
+fn writer_for(settings: &Settings, root: Option<&Path>) -> WriterSetup {
     let lookup = |name: &str| std::env::var(name).ok();
     let mut problems = Vec::new();
     let built = settings.model.resolve(&lookup).and_then(|config| {
@@ -336,6 +337,12 @@ fn writer_for(settings: &Settings) -> WriterSetup {
             .unwrap_or((None, Some("the answer cache could not be opened".to_string())));
         problems.extend(warning);
         let mut writer = ModelWriter::new(Arc::new(client), runtime).with_never_send(config.never_send.clone());
+        // A template that does not load is named; the built-in ones stand in
+        // so the editor keeps working.
+        match PromptManager::load(&config.templates, root) {
+            Ok(templates) => writer = writer.with_templates(templates),
+            Err(error) => problems.push(format!("prompt template {error}; the built-in templates are used")),
+        }
         if let Some(answers) = answers {
             writer = writer.with_cache(answers);
         }
