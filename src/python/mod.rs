@@ -8,6 +8,7 @@ mod literal;
 pub mod model;
 mod parse;
 pub mod source_text;
+pub mod workspace;
 
 pub use decorators::decorator_kind;
 pub use extract::extract;
