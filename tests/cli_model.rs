@@ -477,3 +477,146 @@ fn a_projects_own_template_writes_its_prompts_and_a_broken_one_stops_the_run() {
     assert!(text(&run.stderr).contains(&expected), "{}", text(&run.stderr));
     assert_eq!(chat_requests(&mock), 2, "nothing more was sent");
 }
+
+/// An answer for any prompt of the built-in templates: every listed entry
+/// described, and the summary naming the target (`Summary of ping.`), so a
+/// later prompt shows which docstrings it saw.
+fn answer_naming_the_target(context: &docwright_mock::AnswerContext, summary: &str) -> serde_json::Value {
+    // The first user message holds the entries (a second asking is a reply).
+    let user = context.body["messages"][1]["content"].as_str().unwrap_or_default();
+    let entries: serde_json::Value = user
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("Entries: "))
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_default();
+    let described = |key: &str| -> Vec<serde_json::Value> {
+        entries[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|name| json!({"name": name, "description": "A value."}))
+            .collect()
+    };
+    let flag = |key: &str| if entries[key].as_bool() == Some(true) { "A value." } else { "" };
+    json!({"summary": summary, "description": "", "params": described("params"), "returns": flag("returns"),
+        "yields": flag("yields"), "raises": described("raises"), "attributes": described("attributes")})
+}
+
+/// The target a built-in prompt asks about: `ping` from "... `ping` in `pkg.a`.".
+fn target_of(user: &str) -> String {
+    user.lines().next().and_then(|l| l.split('`').nth(1)).unwrap_or_default().to_string()
+}
+
+fn package(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = \"pkg\"\n").unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn callees_are_documented_first_and_their_docstrings_reach_the_callers_prompts() {
+    let mock = mock();
+    mock.set_answerer(|context| {
+        let target = target_of(&context.last_user);
+        Some(answer_naming_the_target(context, &format!("Summary of {target}.")))
+    });
+    // `ping` and `pong` call each other (a cycle) and both call `base`;
+    // `run` calls `ping`. Files are listed in an order that is not the
+    // call order.
+    let dir = package(&[
+        ("pkg/__init__.py", "\"\"\"The package.\"\"\"\n"),
+        ("pkg/main.py", "\"\"\"Entry.\"\"\"\nfrom pkg.a import ping\n\n\ndef run():\n    return ping(3)\n"),
+        (
+            "pkg/a.py",
+            "\"\"\"Ping pong.\"\"\"\nfrom pkg.util import base\n\n\ndef ping(n):\n    return pong(n - 1) + base()\n\n\ndef pong(n):\n    return ping(n) if n else base()\n",
+        ),
+        ("pkg/util.py", "\"\"\"Utilities.\"\"\"\n\n\ndef base():\n    return 1\n"),
+    ]);
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--write", "--concurrency", "4", "pkg"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let prompts: Vec<String> = mock
+        .journal()
+        .into_iter()
+        .filter_map(|e| e.body)
+        .filter_map(|body| body["messages"][1]["content"].as_str().map(str::to_string))
+        .collect();
+    let order: Vec<String> = prompts.iter().map(|p| target_of(p)).collect();
+    let at = |name: &str| order.iter().position(|t| t == name).unwrap_or_else(|| panic!("{name} in {order:?}"));
+    assert_eq!(order.len(), 4, "{order:?}");
+    assert_eq!(at("base"), 0, "{order:?}");
+    assert_eq!(at("run"), 3, "{order:?}");
+    let prompt_of = |name: &str| &prompts[at(name)];
+    // What was just written for a callee is in its callers' prompts.
+    for caller in ["ping", "pong"] {
+        assert!(
+            prompt_of(caller).contains("- `pkg.util.base`: `def base():` Summary of base.\n"),
+            "{}",
+            prompt_of(caller)
+        );
+    }
+    assert!(prompt_of("run").contains("- `pkg.a.ping`: `def ping(n):` Summary of ping.\n"), "{}", prompt_of("run"));
+    // A cycle is one group: neither of the pair saw the other's new docstring.
+    assert!(prompt_of("ping").contains("- `pkg.a.pong`: `def pong(n):`\n"), "{}", prompt_of("ping"));
+    let written = std::fs::read_to_string(dir.path().join("pkg/main.py")).unwrap();
+    assert!(written.contains("def run():\n    \"\"\"Summary of run.\n"), "{written}");
+}
+
+#[test]
+fn an_answer_naming_what_does_not_exist_is_asked_again_then_reported() {
+    let mock = mock();
+    let dir = package(&[("pkg/__init__.py", ""), ("pkg/calc.py", "def double(x):\n    return x * 2\n")]);
+    // First answers invent a helper; the answer to the second asking is true.
+    mock.set_answerer(|context| {
+        let again = context.last_user.contains("name only what exists");
+        let summary = if again { "Return twice `x`." } else { "Double `x` with `pkg.calc.multiply`." };
+        Some(answer_naming_the_target(context, summary))
+    });
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--write", "--no-module", "pkg"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(chat_requests(&mock), 2, "asked once more");
+    let retry = mock.journal().into_iter().filter_map(|e| e.body).nth(1).unwrap();
+    let last = retry["messages"].as_array().unwrap().last().unwrap()["content"].as_str().unwrap().to_string();
+    assert!(
+        last.contains("it names `pkg.calc.multiply`, which exist neither in the code nor in the workspace"),
+        "{last}"
+    );
+    let written = std::fs::read_to_string(dir.path().join("pkg/calc.py")).unwrap();
+    assert!(written.contains("\"\"\"Return twice `x`."), "{written}\n{}", text(&run.stderr));
+    assert!(!text(&run.stderr).contains("does not define"), "{}", text(&run.stderr));
+    // A model that keeps inventing: its second answer is kept, and the
+    // names are reported where the docstring is.
+    let mock = self::mock();
+    let dir = package(&[("pkg/__init__.py", ""), ("pkg/calc.py", "def double(x):\n    return x * 2\n")]);
+    mock.set_answerer(|context| Some(answer_naming_the_target(context, "Double `x` with `multiply_by`.")));
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--write", "--no-module", "pkg"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(chat_requests(&mock), 2);
+    assert!(
+        text(&run.stderr)
+            .contains("calc.py:1: double: the docstring names what the workspace does not define: `multiply_by`"),
+        "{}",
+        text(&run.stderr)
+    );
+}
+
+#[test]
+fn documenting_one_file_shows_what_it_calls_from_the_rest_of_the_project() {
+    let mock = mock();
+    let dir = package(&[
+        ("pkg/__init__.py", ""),
+        ("pkg/util.py", "def base(scale):\n    \"\"\"Return the base unit times `scale`.\"\"\"\n    return scale\n"),
+        ("pkg/main.py", "import pkg.util as u\n\n\ndef run():\n    return u.base(2)\n"),
+    ]);
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--no-module", "pkg/main.py"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let bodies: Vec<serde_json::Value> = mock.journal().into_iter().filter_map(|e| e.body).collect();
+    assert_eq!(bodies.len(), 1, "only the file given is documented");
+    let user = bodies[0]["messages"][1]["content"].as_str().unwrap();
+    assert!(user.contains("- `pkg.util.base`: `def base(scale):` Return the base unit times `scale`.\n"), "{user}");
+}

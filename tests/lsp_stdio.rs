@@ -789,3 +789,43 @@ fn code_actions_write_with_the_model_when_one_is_configured() {
     assert_eq!(stats["cache"]["hits"], 1, "{stats}");
     editor.shutdown();
 }
+
+#[test]
+fn prompts_show_what_the_code_calls_elsewhere_in_the_workspace() {
+    let mock = docwright_mock::MockServer::start(docwright_mock::MockConfig::default());
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("app")).unwrap();
+    std::fs::write(root.path().join("app/__init__.py"), "").unwrap();
+    // Never opened in the editor: known from the workspace scan.
+    std::fs::write(
+        root.path().join("app/store.py"),
+        "def load(path: str, *, strict: bool = False) -> dict:\n    \"\"\"Read the store at `path`.\"\"\"\n    return {}\n",
+    )
+    .unwrap();
+    let text = "from app.store import load\n\n\ndef boot(path):\n    return load(path)\n";
+    let main = root.path().join("app/main.py");
+    std::fs::write(&main, text).unwrap();
+    let settings = json!({"model": {"provider": "azure", "endpoint": mock.url(), "deployment": "gpt-4o",
+        "apiKeyEnv": "DOCWRIGHT_TEST_KEY"}});
+    let cache = tempfile::tempdir().unwrap();
+    let cache_home = cache.path().display().to_string();
+    let folder = json!([{"uri": file_uri(root.path()), "name": "root"}]);
+    let (mut editor, _) = Editor::start_in(
+        resolving_client(&[]),
+        json!({"initializationOptions": settings, "workspaceFolders": folder}),
+        &[("DOCWRIGHT_TEST_KEY", "test-key"), ("XDG_CACHE_HOME", &cache_home)],
+    );
+    let uri = file_uri(&main);
+    editor.open(&uri, text);
+    editor.resolve(&uri, 3, 4, "Generate docstring for `boot`");
+    let prompt = mock.journal().into_iter().filter_map(|e| e.body).next_back().unwrap();
+    let user = prompt["messages"][1]["content"].as_str().unwrap().to_string();
+    assert!(user.contains("in `app.main`"), "{user}");
+    assert!(
+        user.contains(
+            "- `app.store.load`: `def load(path: str, *, strict: bool = False) -> dict:` Read the store at `path`.\n"
+        ),
+        "{user}"
+    );
+    editor.shutdown();
+}

@@ -1,8 +1,9 @@
 //! `docwright generate`: write the docstrings a tree is missing.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
@@ -11,10 +12,12 @@ use super::write::write_atomically;
 use crate::cache;
 use crate::config::Settings;
 use crate::docstring::Style;
+use crate::engine::batch::BatchFile;
 use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
 use crate::files::{FileFilter, python_files, read_source};
 use crate::llm::{Client, ModelWriter};
 use crate::prompt::template::PromptManager;
+use crate::python::workspace::WorkspaceIndex;
 use crate::python::{self, SourceFile, source_text};
 
 #[derive(clap::Args, Debug)]
@@ -124,6 +127,10 @@ impl Outcome {
 /// The model writer, when a model is configured and wanted.
 struct Model {
     writer: ModelWriter,
+    /// What the prompts know of the project.
+    workspace: Arc<RwLock<WorkspaceIndex>>,
+    /// The project's directory (pyproject.toml, else .git, else the path).
+    root: Option<PathBuf>,
     concurrency: usize,
     // Runs the requests; dropped after the writer.
     _runtime: tokio::runtime::Runtime,
@@ -169,11 +176,14 @@ fn model(args: &GenerateArgs, settings: &Settings) -> Result<Option<Model>> {
     let client = Client::from_config(&config).map_err(|e| anyhow::anyhow!("the model client: {e}"))?;
     // A template that does not load stops the run: a typo must not quietly
     // fall back to the built-in prompt.
-    let templates = PromptManager::load(&config.templates, super::project_root(&args.paths).as_deref())
-        .map_err(|e| anyhow::anyhow!("prompt template {e}"))?;
+    let root = super::project_root(&args.paths);
+    let templates =
+        PromptManager::load(&config.templates, root.as_deref()).map_err(|e| anyhow::anyhow!("prompt template {e}"))?;
+    let workspace = Arc::new(RwLock::new(WorkspaceIndex::new(root.clone())));
     let mut writer = ModelWriter::new(Arc::new(client), runtime.handle().clone())
         .with_never_send(config.never_send.clone())
-        .with_templates(templates);
+        .with_templates(templates)
+        .with_workspace(workspace.clone());
     let (answers, warning) = runtime.block_on(cache::open::open(&settings.cache));
     if let Some(warning) = warning {
         eprintln!("docwright: warning: {warning}");
@@ -181,7 +191,7 @@ fn model(args: &GenerateArgs, settings: &Settings) -> Result<Option<Model>> {
     if let Some(answers) = answers {
         writer = writer.with_cache(answers);
     }
-    Ok(Some(Model { writer, concurrency: config.concurrency, _runtime: runtime }))
+    Ok(Some(Model { writer, workspace, root, concurrency: config.concurrency, _runtime: runtime }))
 }
 
 pub fn run(args: &GenerateArgs) -> Result<i32> {
@@ -195,21 +205,14 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
     let filter = FileFilter::new(&args.filter.include, &args.filter.exclude)?;
     let files = python_files(&args.paths, &filter)?;
     let options = args.engine_options(&settings);
-    let writer: &dyn DocstringWriter = match &model {
-        Some(model) => &model.writer,
-        None => &Templates,
-    };
-    let document_all = || -> Vec<(PathBuf, Outcome)> {
-        files.par_iter().map(|path| (path.clone(), process(path, &options, writer, args.write))).collect()
-    };
-    // Files wait on the network with a model: more of them at once.
     let outcomes = match &model {
+        // Files wait on the network with a model: more of them at once.
         Some(model) => rayon::ThreadPoolBuilder::new()
             .num_threads(model.concurrency.clamp(1, 64))
             .build()
             .context("cannot start worker threads")?
-            .install(document_all),
-        None => document_all(),
+            .install(|| document_with_model(&args.paths, &files, &options, model, args.write)),
+        None => files.par_iter().map(|path| (path.clone(), process(path, &options, &Templates, args.write))).collect(),
     };
 
     let stdout = std::io::stdout();
@@ -296,9 +299,25 @@ fn process(path: &Path, options: &EngineOptions, writer: &dyn DocstringWriter, w
 }
 
 fn try_process(path: &Path, options: &EngineOptions, writer: &dyn DocstringWriter, write: bool) -> Result<Outcome> {
+    let loaded = load(path)?;
+    let plan = engine::edits(Some(&loaded.name), loaded.file.text(), loaded.file.module(), options, writer);
+    finish(path, loaded, plan, write)
+}
+
+/// A file read and parsed, and how to write it back.
+struct Loaded {
+    bytes: Vec<u8>,
+    encoding: source_text::SourceEncoding,
+    bom: bool,
+    file: SourceFile,
+    /// The absolute path, as cached answers are filed under it.
+    name: String,
+}
+
+fn load(path: &Path) -> Result<Loaded> {
     let (bytes, source) = read_source(path)?;
     let (encoding, bom) = (source.encoding, source.bom);
-    let mut file = SourceFile::parse(source.text).with_context(|| path.display().to_string())?;
+    let file = SourceFile::parse(source.text).with_context(|| path.display().to_string())?;
     if file.has_syntax_errors() {
         // Say where, or the user is left searching the file.
         let near = python::first_error_line(file.tree())
@@ -306,9 +325,18 @@ fn try_process(path: &Path, options: &EngineOptions, writer: &dyn DocstringWrite
             .unwrap_or_default();
         bail!("{}: has syntax errors{near}; fix them first", path.display());
     }
-    let engine::ModulePlan { edits: planned, failures } =
-        engine::edits(Some(&canonical_name(path)), file.text(), file.module(), options, writer)
-            .with_context(|| path.display().to_string())?;
+    Ok(Loaded { bytes, encoding, bom, file, name: canonical_name(path) })
+}
+
+/// Applies `plan` to the loaded file, and writes it when asked.
+fn finish(
+    path: &Path,
+    loaded: Loaded,
+    plan: Result<engine::ModulePlan, engine::EngineError>,
+    write: bool,
+) -> Result<Outcome> {
+    let Loaded { bytes, encoding, bom, mut file, .. } = loaded;
+    let engine::ModulePlan { edits: planned, failures } = plan.with_context(|| path.display().to_string())?;
     if planned.is_empty() {
         return Ok(Outcome::Unchanged { failures });
     }
@@ -327,6 +355,71 @@ fn try_process(path: &Path, options: &EngineOptions, writer: &dyn DocstringWrite
         write_atomically(path, &bytes, &new_bytes)?;
     }
     Ok(Outcome::Changed { original, edited, edits: planned, failures })
+}
+
+/// Every file with the model: all read and indexed first, so docstrings are
+/// written callees first and each prompt shows what its code calls.
+fn document_with_model(
+    given_paths: &[PathBuf],
+    files: &[PathBuf],
+    options: &EngineOptions,
+    model: &Model,
+    write: bool,
+) -> Vec<(PathBuf, Outcome)> {
+    let loaded: Vec<Result<Loaded>> = files.par_iter().map(|path| load(path)).collect();
+    let workspace = &model.workspace;
+    // The rest of the project too: what the code calls may live there.
+    let given: HashSet<&str> = loaded.iter().flatten().map(|l| l.name.as_str()).collect();
+    // (Not when the project is what was given: it is read already.)
+    let others: Vec<(PathBuf, SourceFile)> = model
+        .root
+        .as_ref()
+        .filter(|root| !given_paths.iter().any(|p| std::fs::canonicalize(p).is_ok_and(|p| &p == *root)))
+        .and_then(|root| python_files(std::slice::from_ref(root), &FileFilter::default()).ok())
+        .unwrap_or_default()
+        .into_par_iter()
+        .filter(|path| !given.contains(canonical_name(path).as_str()))
+        .filter_map(|path| {
+            let (_, source) = read_source(&path).ok()?;
+            Some((std::fs::canonicalize(&path).unwrap_or(path), SourceFile::parse(source.text).ok()?))
+        })
+        .collect();
+    if let Ok(mut index) = workspace.write() {
+        for loaded in loaded.iter().flatten() {
+            index.update(Path::new(&loaded.name), &loaded.file);
+        }
+        for (path, file) in &others {
+            index.update(path, file);
+        }
+    }
+    let ready: Vec<&Loaded> = loaded.iter().flatten().collect();
+    let batch: Vec<BatchFile<'_>> = ready
+        .iter()
+        .map(|loaded| BatchFile {
+            path: Path::new(&loaded.name),
+            name: &loaded.name,
+            source: loaded.file.text(),
+            module: loaded.file.module(),
+        })
+        .collect();
+    let mut plans = engine::batch::edits_callee_first(&batch, options, &model.writer, workspace).into_iter();
+    let started = std::time::Instant::now();
+    let outcomes: Vec<(PathBuf, Outcome)> = files
+        .iter()
+        .zip(loaded)
+        .map(|(path, loaded)| {
+            let outcome = match loaded {
+                Ok(loaded) => {
+                    let plan = plans.next().unwrap_or_else(|| Ok(engine::ModulePlan::default()));
+                    finish(path, loaded, plan, write).unwrap_or_else(|error| Outcome::Skipped(format!("{error:#}")))
+                }
+                Err(error) => Outcome::Skipped(format!("{error:#}")),
+            };
+            (path.clone(), outcome)
+        })
+        .collect();
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "applied the edits");
+    outcomes
 }
 
 /// The file's absolute path, as cached answers are filed under it.

@@ -17,7 +17,7 @@ pub struct TextEdit {
 }
 
 /// What gets the docstring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Target {
     Module,
     /// An index into `Module::definitions`.

@@ -2,6 +2,7 @@
 //! docstring edits it needs. The engine never touches a file or a socket; it
 //! receives text and returns edits.
 
+pub mod batch;
 pub mod findings;
 
 use crate::docstring::insert::{InsertError, Target, TextEdit, placement};
@@ -213,14 +214,8 @@ pub fn edits(
     options: &EngineOptions,
     writer: &dyn DocstringWriter,
 ) -> Result<ModulePlan, EngineError> {
-    let mut targets = Vec::new();
-    if options.selection.module {
-        targets.push(Target::Module);
-    }
-    targets
-        .extend((0..module.definitions.len()).filter(|&i| options.selection.wants(module, i)).map(Target::Definition));
-    let fresh: Vec<Target> =
-        targets.iter().copied().filter(|&t| needs_fresh(existing_docstring(module, t), options.mode)).collect();
+    let targets = selected_targets(module, options);
+    let fresh = fresh_targets(module, options);
     let requests: Vec<WriteRequest<'_>> =
         fresh.iter().map(|&target| WriteRequest { path, source, module, target, options }).collect();
     let mut written: Vec<Option<Result<Written, WriteError>>> =
@@ -239,6 +234,26 @@ pub fn edits(
         }
     }
     Ok(plan)
+}
+
+/// Every target the selection wants: the module first, then definitions in
+/// document order.
+fn selected_targets(module: &Module, options: &EngineOptions) -> Vec<Target> {
+    let mut targets = Vec::new();
+    if options.selection.module {
+        targets.push(Target::Module);
+    }
+    targets
+        .extend((0..module.definitions.len()).filter(|&i| options.selection.wants(module, i)).map(Target::Definition));
+    targets
+}
+
+/// The targets `edits` asks its writer for: those the selection wants that
+/// lack a docstring, or all of them with `Mode::All`.
+pub fn fresh_targets(module: &Module, options: &EngineOptions) -> Vec<Target> {
+    let mut targets = selected_targets(module, options);
+    targets.retain(|&t| needs_fresh(existing_docstring(module, t), options.mode));
+    targets
 }
 
 /// The edit for one target in `options.mode`, whatever the selection says

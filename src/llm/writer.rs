@@ -6,7 +6,8 @@
 //! and if it fails again the offline skeleton stands in, with a note, so a
 //! broken docstring never reaches the file.
 
-use std::sync::{Arc, LazyLock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use crate::cache::key::Canonical;
 use crate::cache::layered::AnswerCache;
@@ -15,10 +16,12 @@ use crate::docstring::Docstring;
 use crate::docstring::answer::{self, Answer};
 use crate::docstring::insert::Target;
 use crate::engine::{DocstringWriter, Templates, WriteError, WriteRequest, Written};
-use crate::prompt::context::Context;
+use crate::prompt::context::{Callee, Context};
 use crate::prompt::never_send::NeverSend;
 use crate::prompt::redact;
-use crate::prompt::template::PromptManager;
+use crate::prompt::template::{PromptManager, PromptTemplate};
+use crate::prompt::truth::Known;
+use crate::python::workspace::WorkspaceIndex;
 
 use super::client::{ChatMessage, Client, LlmError};
 use super::shorten::shorten_definition;
@@ -37,6 +40,7 @@ pub struct ModelWriter {
     cache: Option<Arc<AnswerCache>>,
     never_send: NeverSend,
     templates: Arc<PromptManager>,
+    workspace: Option<Arc<RwLock<WorkspaceIndex>>>,
 }
 
 impl ModelWriter {
@@ -50,7 +54,16 @@ impl ModelWriter {
             cache: None,
             never_send: NeverSend::defaults(),
             templates: Arc::new(PromptManager::builtin()),
+            workspace: None,
         }
+    }
+
+    /// Prompts show what the target calls from `workspace`, and answers are
+    /// checked against it. Whoever holds it keeps it up to date (the server
+    /// as files change; a batch run as it writes docstrings).
+    pub fn with_workspace(mut self, workspace: Arc<RwLock<WorkspaceIndex>>) -> Self {
+        self.workspace = Some(workspace);
+        self
     }
 
     /// Prompts come from `templates` (the built-in ones unless the user's
@@ -105,6 +118,36 @@ struct Job {
     /// Where the answer is cached, and what it is about.
     key: CacheKey,
     scope: String,
+    /// What the answer's names are checked against.
+    truth: Truth,
+}
+
+/// The code and the workspace, for the truthfulness check of an answer.
+#[derive(Clone)]
+struct Truth {
+    source: Arc<str>,
+    path: Option<PathBuf>,
+    workspace: Option<Arc<RwLock<WorkspaceIndex>>>,
+}
+
+impl Truth {
+    /// The names `answer` mentions that exist neither in the code nor in the
+    /// workspace.
+    fn unknown(&self, answer: &Answer) -> Vec<String> {
+        let guard = self.workspace.as_ref().and_then(|w| w.read().ok());
+        let known = Known { source: &self.source, path: self.path.as_deref(), workspace: guard.as_deref() };
+        known.unknown_names(answer)
+    }
+}
+
+/// The note for an answer that still names what does not exist.
+fn unknown_note(unknown: &[String]) -> Option<String> {
+    (!unknown.is_empty())
+        .then(|| format!("the docstring names what the workspace does not define: {}", quoted(unknown)))
+}
+
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// The prompt for `request`, fitted to the client's prompt budget: context
@@ -112,10 +155,14 @@ struct Job {
 /// code is shortened (the signature, the docstring and the lines that raise,
 /// return or yield stay; the middle of long runs of other lines gives way to
 /// a marker).
-fn job(client: &Client, templates: &PromptManager, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
+fn job(writer: &ModelWriter, source: &Arc<str>, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
+    let client = &writer.client;
     let skeleton = Templates::skeleton(request)?;
-    let mut context = Context::new(request, &skeleton, &module_name(request), &[]);
-    let template = templates
+    let path = request.path.map(PathBuf::from);
+    let (module_name, callees) = writer.surroundings(request, path.as_deref());
+    let mut context = Context::new(request, &skeleton, &module_name, &callees);
+    let template = writer
+        .templates
         .get(context.kind)
         .ok_or_else(|| WriteError(format!("there is no prompt template for {} docstrings", context.kind.as_str())))?;
     redacted(&mut context, request);
@@ -132,20 +179,41 @@ fn job(client: &Client, templates: &PromptManager, request: &WriteRequest<'_>) -
         Target::Definition(index) => request.module.definitions.get(index).map_or("", |d| d.qualname.as_str()),
     };
     let scope = format!("{}:{qualname}", request.path.unwrap_or(""));
-    Ok(Job { messages, skeleton, key, scope })
+    let truth = Truth { source: source.clone(), path, workspace: writer.workspace.clone() };
+    Ok(Job { messages, skeleton, key, scope, truth })
 }
 
-/// The module's name as prompts show it.
-fn module_name(request: &WriteRequest<'_>) -> String {
-    let stem = request.path.map(std::path::Path::new).and_then(|p| p.file_stem()).and_then(|s| s.to_str());
-    stem.unwrap_or("<module>").to_string()
+impl ModelWriter {
+    /// The module's name as prompts show it, and the workspace functions the
+    /// target calls.
+    fn surroundings(&self, request: &WriteRequest<'_>, path: Option<&Path>) -> (String, Vec<Callee>) {
+        let stem = || path.and_then(Path::file_stem).and_then(|s| s.to_str()).unwrap_or("<module>").to_string();
+        let (Some(workspace), Some(path)) = (self.workspace.as_ref().and_then(|w| w.read().ok()), path) else {
+            return (stem(), Vec::new());
+        };
+        let callees = match request.target {
+            Target::Module => Vec::new(),
+            Target::Definition(index) => request.module.definitions.get(index).map_or_else(Vec::new, |definition| {
+                workspace
+                    .callees(path, &definition.qualname)
+                    .into_iter()
+                    .map(|symbol| Callee {
+                        name: format!("{}.{}", symbol.module, symbol.qualname),
+                        signature: symbol.signature.clone(),
+                        summary: symbol.summary.clone(),
+                    })
+                    .collect()
+            }),
+        };
+        (workspace.module_name(path), callees)
+    }
 }
 
 fn fitted(
     client: &Client,
     request: &WriteRequest<'_>,
     context: &mut Context,
-    template: &crate::prompt::template::PromptTemplate,
+    template: &PromptTemplate,
 ) -> Result<Vec<ChatMessage>, WriteError> {
     let messages = context.messages(template);
     // A token is at least a byte: a prompt whose bytes fit needs no
@@ -204,7 +272,7 @@ impl DocstringWriter for ModelWriter {
         if let Some(pattern) = self.never_sent(request) {
             return withheld(request, pattern);
         }
-        let job = job(&self.client, &self.templates, request)?;
+        let job = job(self, &Arc::from(request.source), request)?;
         self.runtime.block_on(ask(self.client.clone(), self.cache.clone(), job))
     }
 
@@ -213,8 +281,22 @@ impl DocstringWriter for ModelWriter {
         if let Some(pattern) = requests.first().and_then(|first| self.never_sent(first)) {
             return requests.iter().map(|request| withheld(request, pattern)).collect();
         }
-        let jobs: Vec<Result<Job, WriteError>> =
-            requests.iter().map(|r| job(&self.client, &self.templates, r)).collect();
+        // One copy of a file's text for all its checks.
+        let mut shared: Option<(&str, Arc<str>)> = None;
+        let jobs: Vec<Result<Job, WriteError>> = requests
+            .iter()
+            .map(|request| {
+                let source = match &shared {
+                    Some((text, copy)) if std::ptr::eq(*text, request.source) => copy.clone(),
+                    _ => {
+                        let copy: Arc<str> = Arc::from(request.source);
+                        shared = Some((request.source, copy.clone()));
+                        copy
+                    }
+                };
+                job(self, &source, request)
+            })
+            .collect();
         let client = self.client.clone();
         let cache = self.cache.clone();
         self.runtime.block_on(async move {
@@ -282,7 +364,8 @@ fn usable(cache: &AnswerCache, hit: &CachedAnswer, job: &Job) -> Option<Written>
     let answer: Answer = serde_json::from_str(hit.value.get()).ok()?;
     answer::check(&answer, &job.skeleton).ok()?;
     cache.hit(hit);
-    Some(Written::from(answer::apply(&answer, &job.skeleton)))
+    let note = unknown_note(&job.truth.unknown(&answer));
+    Some(Written { docstring: answer::apply(&answer, &job.skeleton), note })
 }
 
 /// One docstring: from the cache when it holds one, else from the model.
@@ -308,7 +391,18 @@ async fn ask_model(client: Arc<Client>, cache: Option<Arc<AnswerCache>>, job: Jo
             Ok(structured) => {
                 let parsed: Result<Answer, String> =
                     serde_json::from_value(structured.value.clone()).map_err(|e| e.to_string());
-                match parsed.map_err(|e| vec![e]).and_then(|a| answer::check(&a, &job.skeleton).map(|()| a)) {
+                let checked = parsed.map_err(|e| vec![e]).and_then(|a| answer::check(&a, &job.skeleton).map(|()| a));
+                // An answer naming what does not exist is asked again once;
+                // the second is kept, and the names are reported.
+                let unknown = checked.as_ref().map(|answer| job.truth.unknown(answer)).unwrap_or_default();
+                let checked = match checked {
+                    Ok(_) if !unknown.is_empty() && attempt == 0 => Err(vec![format!(
+                        "it names {}, which exist neither in the code nor in the workspace; name only what exists",
+                        quoted(&unknown)
+                    )]),
+                    other => other,
+                };
+                match checked {
                     Ok(answer) => {
                         if let Some(cache) = &cache {
                             let entry = CachedAnswer::new(
@@ -319,7 +413,8 @@ async fn ask_model(client: Arc<Client>, cache: Option<Arc<AnswerCache>>, job: Jo
                             );
                             cache.set(&job.key, &entry).await;
                         }
-                        return Ok(Written::from(answer::apply(&answer, &job.skeleton)));
+                        let note = unknown_note(&unknown);
+                        return Ok(Written { docstring: answer::apply(&answer, &job.skeleton), note });
                     }
                     Err(found) => (Some(structured.value.to_string()), found),
                 }

@@ -139,7 +139,9 @@ async fn edit_for(job: &Job, batch: &Batch) -> Result<Option<(lsp::WorkspaceEdit
         Job::Open { uri, document } => {
             let (uri, document) = (uri.clone(), Arc::clone(document));
             tokio::task::spawn_blocking(move || {
-                let name = uri.as_str().to_string();
+                // Named by its path, as the workspace index and cached
+                // answers know it.
+                let name = uri.to_file_path().map_or_else(|| uri.as_str().to_string(), |p| p.display().to_string());
                 file_edit(&document, uri, Some(document.version), &name, &options, encoding, &*writer)
             })
             .await

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -28,6 +28,8 @@ use crate::engine::{DocstringWriter, EngineOptions, Templates};
 use crate::line_index::PositionEncoding;
 use crate::llm::{Client, ModelSettings, ModelWriter};
 use crate::prompt::template::PromptManager;
+use crate::python::SourceFile;
+use crate::python::workspace::WorkspaceIndex;
 
 /// The command a code action carries when the client cannot resolve edits.
 pub const APPLY_ACTION_COMMAND: &str = "docwright.applyAction";
@@ -71,6 +73,9 @@ struct State {
     /// The model client behind `writer`, when there is one (for its counters).
     model: Option<Arc<Client>>,
     answers: Option<Arc<AnswerCache>>,
+    /// The workspace's definitions, for prompts: filled from the disk when
+    /// the session starts, kept up to date from the open documents.
+    workspace: Arc<RwLock<WorkspaceIndex>>,
 }
 
 /// What the diagnostics report.
@@ -114,6 +119,7 @@ impl Server {
             writer_settings: None,
             model: None,
             answers: None,
+            workspace: Arc::new(RwLock::new(WorkspaceIndex::new(None))),
         };
         Server { client, state: Arc::new(Mutex::new(state)) }
     }
@@ -223,18 +229,58 @@ impl Server {
         });
     }
 
+    /// Fills the workspace index from the Python files under the roots, in
+    /// the background: prompts show what a definition calls once it is done.
+    fn index_workspace(&self) {
+        let (roots, workspace) = {
+            let state = self.state();
+            (state.roots.clone(), Arc::clone(&state.workspace))
+        };
+        if roots.is_empty() {
+            return;
+        }
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            // Held for the whole scan: a docstring asked for meanwhile waits
+            // for the context rather than being written without it.
+            let Ok(mut index) = workspace.write() else { return };
+            let files = match crate::files::python_files(&roots, &crate::files::FileFilter::default()) {
+                Ok(files) => files,
+                Err(error) => return tracing::warn!("the workspace is not indexed: {error:#}"),
+            };
+            for path in &files {
+                let parsed = crate::files::read_source(path).ok().and_then(|(_, s)| SourceFile::parse(s.text).ok());
+                if let Some(file) = parsed {
+                    index.update(path, &file);
+                }
+            }
+            tracing::info!(files = files.len(), elapsed_ms = started.elapsed().as_millis() as u64, "workspace indexed");
+        });
+    }
+
     /// The edit an action makes on the current version of its document.
     async fn workspace_edit(&self, data: ActionData) -> Result<lsp::WorkspaceEdit> {
         let uri: lsp::Uri =
             data.uri.parse().map_err(|_| invalid_params(format!("`{}` is not a document URI", data.uri)))?;
         let (document, encoding, options) =
             self.snapshot(&uri).ok_or_else(|| invalid_params(format!("{} is not open", data.uri)))?;
-        let writer = Arc::clone(&self.state().writer);
+        let (writer, workspace) = {
+            let state = self.state();
+            (Arc::clone(&state.writer), Arc::clone(&state.workspace))
+        };
         // A model answers in seconds: off the async threads, which keep
         // serving the editor meanwhile.
         let computed = {
             let document = Arc::clone(&document);
-            tokio::task::spawn_blocking(move || actions::edits(&data, &document, &options, &*writer)).await
+            let path = uri.to_file_path().map(|p| p.into_owned());
+            tokio::task::spawn_blocking(move || {
+                // The prompt sees this document as it is now.
+                if let (Some(path), Ok(mut index)) = (path, workspace.write()) {
+                    index.update(&path, &document.file);
+                }
+                actions::edits(&data, &document, &options, &*writer)
+            })
+            .await
         };
         let (edits, notes) = computed
             .map_err(|error| request_failed(format!("the docstring could not be written: {error}")))?
@@ -280,7 +326,7 @@ impl State {
         }
         let wanted = (settings.model.clone(), settings.cache.clone());
         if self.writer_settings.as_ref() != Some(&wanted) {
-            let setup = writer_for(&settings, self.roots.first().map(PathBuf::as_path));
+            let setup = writer_for(&settings, self.roots.first().map(PathBuf::as_path), &self.workspace);
             self.writer = setup.writer;
             self.model = setup.client;
             self.answers = setup.answers;
@@ -320,7 +366,7 @@ struct WriterSetup {
 /// The writer the settings (and the environment) call for: the model, with
 /// its answer cache, when one is configured; else templates. What stood in
 /// the way is returned for the user.
-fn writer_for(settings: &Settings, root: Option<&Path>) -> WriterSetup {
+fn writer_for(settings: &Settings, root: Option<&Path>, workspace: &Arc<RwLock<WorkspaceIndex>>) -> WriterSetup {
     let lookup = |name: &str| std::env::var(name).ok();
     let mut problems = Vec::new();
     let built = settings.model.resolve(&lookup).and_then(|config| {
@@ -336,7 +382,9 @@ fn writer_for(settings: &Settings, root: Option<&Path>) -> WriterSetup {
             .join()
             .unwrap_or((None, Some("the answer cache could not be opened".to_string())));
         problems.extend(warning);
-        let mut writer = ModelWriter::new(Arc::new(client), runtime).with_never_send(config.never_send.clone());
+        let mut writer = ModelWriter::new(Arc::new(client), runtime)
+            .with_never_send(config.never_send.clone())
+            .with_workspace(Arc::clone(workspace));
         // A template that does not load is named; the built-in ones stand in
         // so the editor keeps working.
         match PromptManager::load(&config.templates, root) {
@@ -397,6 +445,9 @@ impl LanguageServer for Server {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|w| w.dynamic_registration)
                 .unwrap_or(false);
+            if let Ok(mut index) = state.workspace.write() {
+                *index = WorkspaceIndex::new(roots.first().cloned());
+            }
             state.roots = roots;
             state.resolves_edits = resolves_edits;
             state.layers.initialization_options = params.initialization_options.clone();
@@ -474,6 +525,7 @@ impl LanguageServer for Server {
         if pulls {
             self.pull_configuration();
         }
+        self.index_workspace();
     }
 
     async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {

@@ -5,8 +5,10 @@
 
 pub mod context;
 pub mod never_send;
+pub mod order;
 pub mod redact;
 pub mod template;
+pub mod truth;
 
 use serde_json::json;
 

@@ -498,4 +498,12 @@ mod tests {
         let error = PromptManager::load(&TemplateSettings::default(), Some(root.path())).unwrap_err();
         assert_eq!((error.path, error.line), (directory.join("broken.toml"), 4));
     }
+
+    #[test]
+    fn the_readmes_example_template_loads() {
+        let readme = include_str!("../../README.md");
+        let example = readme.split("````toml\n").nth(1).and_then(|rest| rest.split("````").next()).unwrap();
+        let template = PromptTemplate::parse("payments", example, None).unwrap();
+        assert_eq!((template.kind, template.version), (TemplateKind::Function, 3));
+    }
 }

@@ -1,0 +1,144 @@
+//! Many modules documented together, callees before callers: a caller's
+//! prompt then shows the docstrings just written for what it calls, which
+//! is what makes repository-wide generation accurate. Definitions that call
+//! each other (a cycle) are written together.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, RwLock};
+
+use rayon::prelude::*;
+
+use super::{DocstringWriter, EngineError, EngineOptions, ModulePlan, WriteError, WriteRequest, Written};
+use crate::docstring::insert::Target;
+use crate::prompt::order::callee_first_waves;
+use crate::python::Module;
+use crate::python::workspace::WorkspaceIndex;
+
+/// One module of the batch.
+pub struct BatchFile<'a> {
+    /// Where it is, as the workspace index knows it.
+    pub path: &'a Path,
+    /// Its name for the writer (what cached answers are filed under).
+    pub name: &'a str,
+    pub source: &'a str,
+    pub module: &'a Module,
+}
+
+/// The edits for every file, in the order given. Fresh docstrings are asked
+/// of `writer` in waves over the call graph; each wave's summaries go into
+/// `workspace` before the next wave's prompts are made. Files of one wave
+/// are written in parallel (on the current rayon pool).
+pub fn edits_callee_first(
+    files: &[BatchFile<'_>],
+    options: &EngineOptions,
+    writer: &dyn DocstringWriter,
+    workspace: &RwLock<WorkspaceIndex>,
+) -> Vec<Result<ModulePlan, EngineError>> {
+    // Every docstring to write, as (file, target).
+    let nodes: Vec<(usize, Target)> = files
+        .iter()
+        .enumerate()
+        .flat_map(|(f, file)| super::fresh_targets(file.module, options).into_iter().map(move |t| (f, t)))
+        .collect();
+    let edges = call_edges(files, &nodes, workspace);
+    let waves = callee_first_waves(nodes.len(), &edges);
+    let written: Vec<Mutex<Option<Result<Written, WriteError>>>> = nodes.iter().map(|_| Mutex::new(None)).collect();
+    for wave in waves {
+        // A wave's docstrings, file by file: a writer overlaps one file's.
+        let mut by_file: HashMap<usize, Vec<usize>> = HashMap::new();
+        for node in wave {
+            by_file.entry(nodes[node].0).or_default().push(node);
+        }
+        let mut groups: Vec<(usize, Vec<usize>)> = by_file.into_iter().collect();
+        groups.sort_unstable();
+        groups.par_iter().for_each(|(f, group)| {
+            let file = &files[*f];
+            let requests: Vec<WriteRequest<'_>> = group
+                .iter()
+                .map(|&node| WriteRequest {
+                    path: Some(file.name),
+                    source: file.source,
+                    module: file.module,
+                    target: nodes[node].1,
+                    options,
+                })
+                .collect();
+            for (&node, result) in group.iter().zip(writer.write_all(&requests)) {
+                if let Ok(mut slot) = written[node].lock() {
+                    *slot = Some(result);
+                }
+            }
+        });
+        // Callers in later waves see what was just written.
+        if let Ok(mut index) = workspace.write() {
+            for (node, slot) in written.iter().enumerate() {
+                let (f, Target::Definition(d)) = nodes[node] else { continue };
+                let Some(definition) = files[f].module.definitions.get(d) else { continue };
+                if let Ok(slot) = slot.lock()
+                    && let Some(Ok(fresh)) = slot.as_ref()
+                {
+                    index.set_summary(files[f].path, &definition.qualname, &fresh.docstring.summary);
+                }
+            }
+        }
+    }
+    let mut answers: Vec<HashMap<Target, Result<Written, WriteError>>> = files.iter().map(|_| HashMap::new()).collect();
+    for ((f, target), slot) in nodes.into_iter().zip(written) {
+        if let Some(result) = slot.into_inner().ok().flatten() {
+            answers[f].insert(target, result);
+        }
+    }
+    files
+        .par_iter()
+        .zip(answers)
+        .map(|(file, answers)| {
+            let prepared = Prepared { answers: Mutex::new(answers), writer };
+            super::edits(Some(file.name), file.source, file.module, options, &prepared)
+        })
+        .collect()
+}
+
+/// `from -> to` for each docstring to write whose definition calls another
+/// being written.
+fn call_edges(
+    files: &[BatchFile<'_>],
+    nodes: &[(usize, Target)],
+    workspace: &RwLock<WorkspaceIndex>,
+) -> Vec<(usize, usize)> {
+    let Ok(index) = workspace.read() else { return Vec::new() };
+    let qualname = |(f, target): (usize, Target)| match target {
+        Target::Module => None,
+        Target::Definition(d) => files[f].module.definitions.get(d).map(|d| d.qualname.as_str()),
+    };
+    let module_names: Vec<String> = files.iter().map(|file| index.module_name(file.path)).collect();
+    let by_symbol: HashMap<(&str, &str), usize> = nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(node, &(f, target))| Some(((module_names[f].as_str(), qualname((f, target))?), node)))
+        .collect();
+    let mut edges = Vec::new();
+    for (from, &(f, target)) in nodes.iter().enumerate() {
+        let Some(name) = qualname((f, target)) else { continue };
+        for callee in index.callees(files[f].path, name) {
+            if let Some(&to) = by_symbol.get(&(callee.module.as_str(), callee.qualname.as_str())) {
+                edges.push((from, to));
+            }
+        }
+    }
+    edges
+}
+
+/// Answers written ahead, handed to the per-file engine; anything not
+/// written ahead goes to the writer itself.
+struct Prepared<'a> {
+    answers: Mutex<HashMap<Target, Result<Written, WriteError>>>,
+    writer: &'a dyn DocstringWriter,
+}
+
+impl DocstringWriter for Prepared<'_> {
+    fn write(&self, request: &WriteRequest<'_>) -> Result<Written, WriteError> {
+        let ready = self.answers.lock().ok().and_then(|mut answers| answers.remove(&request.target));
+        ready.unwrap_or_else(|| self.writer.write(request))
+    }
+}
