@@ -827,5 +827,26 @@ fn prompts_show_what_the_code_calls_elsewhere_in_the_workspace() {
         ),
         "{user}"
     );
+    // Changed on disk: the editor's file watcher says so, and the next
+    // prompt shows the new signature (the index is updated in the
+    // background, so the action is tried until it does).
+    std::fs::write(
+        root.path().join("app/store.py"),
+        "def load(path: str) -> dict:\n    \"\"\"Open the store.\"\"\"\n    return {}\n",
+    )
+    .unwrap();
+    let store = file_uri(&root.path().join("app/store.py"));
+    editor.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": store, "type": 2}]}));
+    let seen = (0..50).any(|_| {
+        editor.resolve(&uri, 3, 4, "Generate docstring for `boot`");
+        let last = mock.journal().into_iter().filter_map(|e| e.body).next_back().unwrap();
+        let user = last["messages"][1]["content"].as_str().unwrap().to_string();
+        let updated = user.contains("- `app.store.load`: `def load(path: str) -> dict:` Open the store.\n");
+        if !updated {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        updated
+    });
+    assert!(seen, "the prompt never showed the changed file");
     editor.shutdown();
 }

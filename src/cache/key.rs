@@ -229,6 +229,24 @@ mod tests {
         for (i, other) in others.iter().enumerate() {
             assert_ne!(&base, other, "variation {i} must change the key");
         }
+        let canonical = Canonical::of(&schema);
+        let with_template = |template| {
+            KeyParts {
+                provider: &p,
+                template,
+                style: "google",
+                messages: &messages,
+                schema_name: "python_docstring",
+                schema: &canonical,
+                temperature: Some(0.0),
+                seed: 0,
+                max_completion_tokens: 1024,
+            }
+            .key()
+        };
+        assert_eq!(base, with_template(("builtin", 1)));
+        assert_ne!(base, with_template(("builtin", 2)), "the template's version changes the key");
+        assert_ne!(base, with_template(("terse", 1)), "the template's name changes the key");
         let mut all = others.to_vec();
         all.sort();
         all.dedup();

@@ -258,6 +258,26 @@ impl Server {
         });
     }
 
+    /// Brings the workspace index up to date with files changed on disk (by
+    /// another program, or saved), in the background.
+    fn reindex(&self, changed: Vec<(PathBuf, bool)>) {
+        let workspace = Arc::clone(&self.state().workspace);
+        tokio::task::spawn_blocking(move || {
+            for (path, deleted) in changed {
+                let parsed = if deleted {
+                    None
+                } else {
+                    crate::files::read_source(&path).ok().and_then(|(_, s)| SourceFile::parse(s.text).ok())
+                };
+                let Ok(mut index) = workspace.write() else { return };
+                match parsed {
+                    Some(file) => index.update(&path, &file),
+                    None => index.remove(&path),
+                }
+            }
+        });
+    }
+
     /// The edit an action makes on the current version of its document.
     async fn workspace_edit(&self, data: ActionData) -> Result<lsp::WorkspaceEdit> {
         let uri: lsp::Uri =
@@ -506,10 +526,13 @@ impl LanguageServer for Server {
         };
         if watches {
             let options = lsp::DidChangeWatchedFilesRegistrationOptions {
-                watchers: vec![lsp::FileSystemWatcher {
-                    glob_pattern: lsp::GlobPattern::String("**/pyproject.toml".to_string()),
-                    kind: None,
-                }],
+                watchers: ["**/pyproject.toml", "**/*.py"]
+                    .into_iter()
+                    .map(|glob| lsp::FileSystemWatcher {
+                        glob_pattern: lsp::GlobPattern::String(glob.to_string()),
+                        kind: None,
+                    })
+                    .collect(),
             };
             let registration = lsp::Registration {
                 id: "docwright-pyproject".to_string(),
@@ -544,6 +567,15 @@ impl LanguageServer for Server {
     }
 
     async fn did_change_watched_files(&self, params: lsp::DidChangeWatchedFilesParams) {
+        let python: Vec<(PathBuf, bool)> = params
+            .changes
+            .iter()
+            .filter(|c| c.uri.as_str().ends_with(".py"))
+            .filter_map(|c| Some((c.uri.to_file_path()?.into_owned(), c.typ == lsp::FileChangeType::DELETED)))
+            .collect();
+        if !python.is_empty() {
+            self.reindex(python);
+        }
         if !params.changes.iter().any(|c| c.uri.as_str().ends_with("pyproject.toml")) {
             return;
         }
