@@ -452,9 +452,15 @@ fn a_projects_own_template_writes_its_prompts_and_a_broken_one_stops_the_run() {
         "version = 4\nsystem = \"House rules: British spelling.\"\nuser = \"\"\"\nDocument `{{qualname}}`.\n{{callees}}\n{{code}}\nEntries: {{entries}}\n\"\"\"\n",
     )
     .unwrap();
+    let doctor = docwright(dir.path(), &mock, &[], &["doctor"]);
+    let expected = format!("function: function v4 ({})", templates.join("function.toml").display());
+    assert!(text(&doctor.stdout).contains(&expected), "{}", text(&doctor.stdout));
+    assert!(text(&doctor.stdout).contains("method: built-in v2"), "{}", text(&doctor.stdout));
+    let journal_before = mock.journal().len();
     let run = docwright(dir.path(), &mock, &[], &["generate", "--no-module", "."]);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    let bodies: Vec<serde_json::Value> = mock.journal().into_iter().filter_map(|e| e.body).collect();
+    let bodies: Vec<serde_json::Value> =
+        mock.journal().into_iter().skip(journal_before).filter_map(|e| e.body).collect();
     assert_eq!(bodies.len(), 2);
     for body in &bodies {
         assert_eq!(body["messages"][0]["content"], "House rules: British spelling.");
@@ -475,7 +481,10 @@ fn a_projects_own_template_writes_its_prompts_and_a_broken_one_stops_the_run() {
     assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
     let expected = format!("{}:5: unknown variable `entriez`", templates.join("function.toml").display());
     assert!(text(&run.stderr).contains(&expected), "{}", text(&run.stderr));
-    assert_eq!(chat_requests(&mock), 2, "nothing more was sent");
+    assert_eq!(chat_requests(&mock), 3, "nothing more was sent (the doctor's one request before)");
+    let doctor = docwright(dir.path(), &mock, &[], &["doctor"]);
+    assert_eq!(doctor.status.code(), Some(1));
+    assert!(text(&doctor.stdout).contains(&format!("templates      problem: {expected}")), "{}", text(&doctor.stdout));
 }
 
 /// An answer for any prompt of the built-in templates: every listed entry

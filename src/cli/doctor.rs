@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::llm::{ChatMessage, Client, LlmError, Problem};
+use crate::prompt::template::PromptManager;
 
 #[derive(clap::Args, Debug)]
 pub struct DoctorArgs {
@@ -60,6 +61,11 @@ pub fn run(args: &DoctorArgs) -> Result<i32> {
         }
     };
     report("credentials", Ok(config.auth.describe()));
+    let templates =
+        PromptManager::load(&config.templates, super::project_root(std::slice::from_ref(&args.path)).as_deref());
+    if !report("templates", templates.map(|t| t.describe()).map_err(|e| e.to_string())) {
+        return Ok(1);
+    }
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start a runtime")?;
     let client = Arc::new(client);

@@ -374,6 +374,23 @@ impl PromptManager {
         Ok(manager)
     }
 
+    /// Which template writes each kind, and where the user's come from:
+    /// `function: terse v2 (.docwright/templates/terse.toml), method: built-in v2, ...`.
+    pub fn describe(&self) -> String {
+        let described: Vec<String> = TemplateKind::ALL
+            .into_iter()
+            .filter_map(|kind| {
+                let template = self.get(kind)?;
+                let origin = match &template.origin {
+                    Some(path) => format!("{} v{} ({})", template.name, template.version, path.display()),
+                    None => format!("built-in v{}", template.version),
+                };
+                Some(format!("{}: {origin}", kind.as_str()))
+            })
+            .collect();
+        described.join(", ")
+    }
+
     /// The template for docstrings of `kind`.
     pub fn get(&self, kind: TemplateKind) -> Option<&PromptTemplate> {
         let name = self.chosen.get(&kind).map_or(kind.as_str(), String::as_str);
