@@ -206,12 +206,17 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
     let files = python_files(&args.paths, &filter)?;
     let options = args.engine_options(&settings);
     let outcomes = match &model {
-        // Files wait on the network with a model: more of them at once.
-        Some(model) => rayon::ThreadPoolBuilder::new()
-            .num_threads(model.concurrency.clamp(1, 64))
-            .build()
-            .context("cannot start worker threads")?
-            .install(|| document_with_model(&args.paths, &files, &options, model, args.write)),
+        Some(model) => {
+            // Docstrings wait on the network: more of them at once than
+            // there are cores. Reading, parsing and editing stay a thread
+            // per core (each thread that parses sets up its own allocator
+            // and parser).
+            let writers = rayon::ThreadPoolBuilder::new()
+                .num_threads(model.concurrency.clamp(1, 64))
+                .build()
+                .context("cannot start worker threads")?;
+            document_with_model(&args.paths, &files, &options, model, &writers, args.write)
+        }
         None => files.par_iter().map(|path| (path.clone(), process(path, &options, &Templates, args.write))).collect(),
     };
 
@@ -328,13 +333,10 @@ fn load(path: &Path) -> Result<Loaded> {
     Ok(Loaded { bytes, encoding, bom, file, name: canonical_name(path) })
 }
 
+type PlanResult = Result<engine::ModulePlan, engine::EngineError>;
+
 /// Applies `plan` to the loaded file, and writes it when asked.
-fn finish(
-    path: &Path,
-    loaded: Loaded,
-    plan: Result<engine::ModulePlan, engine::EngineError>,
-    write: bool,
-) -> Result<Outcome> {
+fn finish(path: &Path, loaded: Loaded, plan: PlanResult, write: bool) -> Result<Outcome> {
     let Loaded { bytes, encoding, bom, mut file, .. } = loaded;
     let engine::ModulePlan { edits: planned, failures } = plan.with_context(|| path.display().to_string())?;
     if planned.is_empty() {
@@ -364,6 +366,7 @@ fn document_with_model(
     files: &[PathBuf],
     options: &EngineOptions,
     model: &Model,
+    writers: &rayon::ThreadPool,
     write: bool,
 ) -> Vec<(PathBuf, Outcome)> {
     let loaded: Vec<Result<Loaded>> = files.par_iter().map(|path| load(path)).collect();
@@ -402,19 +405,22 @@ fn document_with_model(
             module: loaded.file.module(),
         })
         .collect();
-    let mut plans = engine::batch::edits_callee_first(&batch, options, &model.writer, workspace).into_iter();
-    let started = std::time::Instant::now();
-    let outcomes: Vec<(PathBuf, Outcome)> = files
+    let mut plans = engine::batch::edits_callee_first(&batch, options, &model.writer, writers, workspace).into_iter();
+    // Each file read with its plan (files that could not be read have none).
+    let paired: Vec<(&PathBuf, Result<(Loaded, PlanResult)>)> = files
         .iter()
         .zip(loaded)
         .map(|(path, loaded)| {
-            let outcome = match loaded {
-                Ok(loaded) => {
-                    let plan = plans.next().unwrap_or_else(|| Ok(engine::ModulePlan::default()));
-                    finish(path, loaded, plan, write).unwrap_or_else(|error| Outcome::Skipped(format!("{error:#}")))
-                }
-                Err(error) => Outcome::Skipped(format!("{error:#}")),
-            };
+            (path, loaded.map(|loaded| (loaded, plans.next().unwrap_or_else(|| Ok(engine::ModulePlan::default())))))
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let outcomes: Vec<(PathBuf, Outcome)> = paired
+        .into_par_iter()
+        .map(|(path, paired)| {
+            let outcome = paired
+                .and_then(|(loaded, plan)| finish(path, loaded, plan, write))
+                .unwrap_or_else(|error| Outcome::Skipped(format!("{error:#}")));
             (path.clone(), outcome)
         })
         .collect();

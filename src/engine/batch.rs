@@ -27,12 +27,14 @@ pub struct BatchFile<'a> {
 
 /// The edits for every file, in the order given. Fresh docstrings are asked
 /// of `writer` in waves over the call graph; each wave's summaries go into
-/// `workspace` before the next wave's prompts are made. Files of one wave
-/// are written in parallel (on the current rayon pool).
+/// `workspace` before the next wave's prompts are made. The files of a wave
+/// are written in parallel on `writers` (a pool sized for waiting on a
+/// network); the rest runs on the current rayon pool.
 pub fn edits_callee_first(
     files: &[BatchFile<'_>],
     options: &EngineOptions,
     writer: &dyn DocstringWriter,
+    writers: &rayon::ThreadPool,
     workspace: &RwLock<WorkspaceIndex>,
 ) -> Vec<Result<ModulePlan, EngineError>> {
     // Every docstring to write, as (file, target).
@@ -52,23 +54,25 @@ pub fn edits_callee_first(
         }
         let mut groups: Vec<(usize, Vec<usize>)> = by_file.into_iter().collect();
         groups.sort_unstable();
-        groups.par_iter().for_each(|(f, group)| {
-            let file = &files[*f];
-            let requests: Vec<WriteRequest<'_>> = group
-                .iter()
-                .map(|&node| WriteRequest {
-                    path: Some(file.name),
-                    source: file.source,
-                    module: file.module,
-                    target: nodes[node].1,
-                    options,
-                })
-                .collect();
-            for (&node, result) in group.iter().zip(writer.write_all(&requests)) {
-                if let Ok(mut slot) = written[node].lock() {
-                    *slot = Some(result);
+        writers.install(|| {
+            groups.par_iter().for_each(|(f, group)| {
+                let file = &files[*f];
+                let requests: Vec<WriteRequest<'_>> = group
+                    .iter()
+                    .map(|&node| WriteRequest {
+                        path: Some(file.name),
+                        source: file.source,
+                        module: file.module,
+                        target: nodes[node].1,
+                        options,
+                    })
+                    .collect();
+                for (&node, result) in group.iter().zip(writer.write_all(&requests)) {
+                    if let Ok(mut slot) = written[node].lock() {
+                        *slot = Some(result);
+                    }
                 }
-            }
+            })
         });
         // Callers in later waves see what was just written.
         if let Ok(mut index) = workspace.write() {
