@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::{Captures, Regex, RegexSet};
 
 /// What stands in for a secret.
@@ -71,8 +72,9 @@ static ANY: LazyLock<RegexSet> = LazyLock::new(|| {
 });
 
 /// Words every form holds one of, found without compiling the forms
-/// (most prompts hold none; a literal search is cheap to build and run).
-static HINT: LazyLock<Regex> = LazyLock::new(|| {
+/// (most prompts hold none; a literal search is cheap to build and run, and
+/// its automaton, unlike a regex's lazy one, is built once for all threads).
+static HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
     let words = [
         "PRIVATE KEY",
         "AKIA",
@@ -115,8 +117,11 @@ static HINT: LazyLock<Regex> = LazyLock::new(|| {
         "authkey",
         "auth_key",
     ];
-    let alternatives: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
-    form(&format!("(?i-u){}", alternatives.join("|")), 0).pattern
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(words)
+        .unwrap_or_else(|e| panic!("secret hints: {e}"))
 });
 
 /// `text` with its likely secrets replaced, and how many there were.
