@@ -10,23 +10,30 @@ pub mod redact;
 pub mod template;
 pub mod truth;
 
-use serde_json::json;
-
 use crate::docstring::Docstring;
 use crate::python::Module;
 
 /// The entries the answer must describe, as one JSON line: the names and
 /// which value sections exist.
 pub fn entries(skeleton: &Docstring) -> String {
-    let names = |items: Vec<&str>| items.into_iter().map(|n| n.trim_start_matches('*').to_string()).collect::<Vec<_>>();
-    json!({
-        "params": names(skeleton.params.iter().map(|p| p.name.as_str()).collect()),
-        "raises": names(skeleton.raises.iter().map(|r| r.exception.as_str()).collect()),
-        "attributes": names(skeleton.attributes.iter().map(|a| a.name.as_str()).collect()),
-        "returns": !skeleton.returns.is_empty(),
-        "yields": !skeleton.yields.is_empty(),
-    })
-    .to_string()
+    // Written straight from the skeleton (no `Value` built per prompt); the
+    // fields in this order, as every cached prompt has them.
+    #[derive(serde::Serialize)]
+    struct Entries<'a> {
+        params: Vec<&'a str>,
+        raises: Vec<&'a str>,
+        attributes: Vec<&'a str>,
+        returns: bool,
+        yields: bool,
+    }
+    let entries = Entries {
+        params: skeleton.params.iter().map(|p| p.name.trim_start_matches('*')).collect(),
+        raises: skeleton.raises.iter().map(|r| r.exception.trim_start_matches('*')).collect(),
+        attributes: skeleton.attributes.iter().map(|a| a.name.trim_start_matches('*')).collect(),
+        returns: !skeleton.returns.is_empty(),
+        yields: !skeleton.yields.is_empty(),
+    };
+    serde_json::to_string(&entries).unwrap_or_default()
 }
 
 /// The definition's lines, decorators included, from the start of its first
@@ -53,4 +60,37 @@ pub(crate) fn module_outline(source: &str, module: &Module) -> String {
         .map(|line| format!("{line}\n"))
         .collect();
     format!("{imports}{outline}")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::docstring::insert::Target;
+    use crate::engine::{EngineOptions, Templates, WriteRequest};
+    use crate::python::SourceFile;
+
+    #[test]
+    fn the_entries_line_is_the_json_it_always_was() {
+        let source = "class Box:\n    def open(self, path, *args, mode='r'):\n        if not path:\n            raise ValueError(path)\n        return 1\n";
+        let file = SourceFile::parse(source.to_string()).unwrap();
+        let module = file.module();
+        let options = EngineOptions::default();
+        let request = WriteRequest { path: None, source, module, target: Target::Definition(1), options: &options };
+        let skeleton = Templates::skeleton(&request).unwrap();
+        // The line as it was first written (with a `Value`), byte for byte:
+        // it is part of every cached prompt's key.
+        let names =
+            |items: Vec<&str>| items.into_iter().map(|n| n.trim_start_matches('*').to_string()).collect::<Vec<_>>();
+        let as_first_written = json!({
+            "params": names(skeleton.params.iter().map(|p| p.name.as_str()).collect()),
+            "raises": names(skeleton.raises.iter().map(|r| r.exception.as_str()).collect()),
+            "attributes": names(skeleton.attributes.iter().map(|a| a.name.as_str()).collect()),
+            "returns": !skeleton.returns.is_empty(),
+            "yields": !skeleton.yields.is_empty(),
+        });
+        assert_eq!(entries(&skeleton), as_first_written.to_string());
+        assert!(entries(&skeleton).contains("\"params\":[\"path\",\"args\",\"mode\"]"), "{}", entries(&skeleton));
+    }
 }
