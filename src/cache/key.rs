@@ -14,15 +14,13 @@ use crate::llm::{ChatMessage, Provider};
 /// Bumped when the encoding changes, so old entries are simply never hit.
 const KEY_VERSION: u32 = 1;
 
-/// What identifies one question to one model.
+/// What identifies one question to one model, apart from its messages.
 pub struct KeyParts<'a> {
     pub provider: &'a Provider,
     /// The prompt template's name and version.
     pub template: (&'a str, u32),
     /// The docstring style asked for.
     pub style: &'a str,
-    /// The messages as sent.
-    pub messages: &'a [ChatMessage],
     pub schema_name: &'a str,
     pub schema: &'a Canonical,
     /// Sampling: temperature (none for reasoning models), seed, answer limit.
@@ -31,8 +29,38 @@ pub struct KeyParts<'a> {
     pub max_completion_tokens: u32,
 }
 
+/// Stands for the messages in an encoding made without them: canonical JSON
+/// escapes every control character, so this byte occurs nowhere else.
+const MESSAGES_PLACE: u8 = 0;
+
 impl KeyParts<'_> {
-    pub fn key(&self) -> CacheKey {
+    /// The key of asking `messages`.
+    pub fn key(&self, messages: &[ChatMessage]) -> CacheKey {
+        let mut hasher = Sha256::new();
+        self.write(Part::Messages(messages), &mut hasher);
+        CacheKey(hasher.finalize().into())
+    }
+
+    /// These parts encoded once for the keys of many prompts; `system`, the
+    /// first message most of them start with, hashed once too.
+    pub fn template(&self, system: Option<&ChatMessage>) -> KeyTemplate {
+        let mut encoded = Vec::new();
+        self.write(Part::Encoded(&[MESSAGES_PLACE]), &mut encoded);
+        let place = encoded.iter().position(|&byte| byte == MESSAGES_PLACE).unwrap_or(encoded.len());
+        let mut before_messages = Sha256::new();
+        before_messages.update(&encoded[..place]);
+        let after_system = system.map(|message| {
+            let mut hasher = before_messages.clone();
+            put(&mut hasher, b"[");
+            write_message(message, &mut hasher);
+            (message.clone(), hasher)
+        });
+        let after_messages = encoded.get(place + 1..).unwrap_or_default().to_vec();
+        KeyTemplate { before_messages, after_system, after_messages }
+    }
+
+    /// The key's canonical encoding, `messages` standing for the messages.
+    fn write(&self, messages: Part<'_>, out: &mut impl Write) {
         let (kind, endpoint, deployment, api_version) = match self.provider {
             Provider::AzureClassic { endpoint, deployment, api_version } => {
                 ("azure", endpoint.as_str(), deployment.as_str(), api_version.as_str())
@@ -58,9 +86,44 @@ impl KeyParts<'_> {
         // in place, the schema was encoded once.
         let mut fields: Vec<(&str, Part<'_>)> =
             scalars.as_object().into_iter().flatten().map(|(k, v)| (k.as_str(), Part::Json(v))).collect();
-        fields.extend([("messages", Part::Messages(self.messages)), ("schema", Part::Encoded(&self.schema.0))]);
-        let mut hasher = Sha256::new();
-        write_object(fields, &mut hasher);
+        fields.extend([("messages", messages), ("schema", Part::Encoded(&self.schema.0))]);
+        write_object(fields, out);
+    }
+}
+
+/// The keys of prompts that differ in their messages only: the encoding
+/// around the messages made once (`KeyParts::template`), so that a key hashes
+/// only the messages and what follows them (the fields sorted after
+/// `messages`, the schema among them).
+#[derive(Clone)]
+pub struct KeyTemplate {
+    /// The hash of the encoding up to the messages.
+    before_messages: Sha256,
+    /// A first message, and the hash up to and including it.
+    after_system: Option<(ChatMessage, Sha256)>,
+    after_messages: Vec<u8>,
+}
+
+impl KeyTemplate {
+    /// The same key as `KeyParts::key` of `messages`.
+    pub fn key(&self, messages: &[ChatMessage]) -> CacheKey {
+        let mut hasher = match (&self.after_system, messages.split_first()) {
+            (Some((system, after_system)), Some((first, rest))) if first == system => {
+                let mut hasher = after_system.clone();
+                for message in rest {
+                    put(&mut hasher, b",");
+                    write_message(message, &mut hasher);
+                }
+                put(&mut hasher, b"]");
+                hasher
+            }
+            _ => {
+                let mut hasher = self.before_messages.clone();
+                write_messages(messages, &mut hasher);
+                hasher
+            }
+        };
+        hasher.update(&self.after_messages);
         CacheKey(hasher.finalize().into())
     }
 }
@@ -100,13 +163,17 @@ fn write_messages(messages: &[ChatMessage], out: &mut impl Write) {
         if i > 0 {
             put(out, b",");
         }
-        put(out, b"{\"content\":");
-        write_string(&message.content, out);
-        put(out, b",\"role\":");
-        write_string(&message.role, out);
-        put(out, b"}");
+        write_message(message, out);
     }
     put(out, b"]");
+}
+
+fn write_message(message: &ChatMessage, out: &mut impl Write) {
+    put(out, b"{\"content\":");
+    write_string(&message.content, out);
+    put(out, b",\"role\":");
+    write_string(&message.role, out);
+    put(out, b"}");
 }
 
 /// JSON with object keys sorted and no whitespace: the same value always
@@ -184,18 +251,25 @@ mod tests {
         style: &str,
         temperature: Option<f64>,
     ) -> CacheKey {
-        KeyParts {
+        let schema = Canonical::of(schema);
+        let parts = KeyParts {
             provider,
             template: ("builtin", 1),
             style,
-            messages,
             schema_name: "python_docstring",
-            schema: &Canonical::of(schema),
+            schema: &schema,
             temperature,
             seed: 0,
             max_completion_tokens: 1024,
+        };
+        let key = parts.key(messages);
+        // A template gives the same key whichever first message it hashed
+        // ahead, matching the messages or not.
+        let other = ChatMessage::system("Something else.");
+        for system in [None, messages.first(), Some(&other)] {
+            assert_eq!(parts.template(system).key(messages), key, "{system:?}");
         }
-        .key()
+        key
     }
 
     #[test]
@@ -235,14 +309,13 @@ mod tests {
                 provider: &p,
                 template,
                 style: "google",
-                messages: &messages,
                 schema_name: "python_docstring",
                 schema: &canonical,
                 temperature: Some(0.0),
                 seed: 0,
                 max_completion_tokens: 1024,
             }
-            .key()
+            .key(&messages)
         };
         assert_eq!(base, with_template(("builtin", 1)));
         assert_ne!(base, with_template(("builtin", 2)), "the template's version changes the key");
@@ -268,6 +341,32 @@ mod tests {
             key_with(&p, &messages, &schema, "numpy", None).hex(),
             "2f3acbed3bd97a6cedebe30a913a5f46dba054adb2fcbea0090a2072c56678f0"
         );
+    }
+
+    #[test]
+    fn a_template_keys_every_form_of_prompt_as_the_whole_encoding_does() {
+        let p = provider("https://r.openai.azure.com", "d");
+        let system = ChatMessage::system("Write \"docs\".");
+        let user = ChatMessage::user("def f(): pass");
+        let retry = [system.clone(), user.clone(), ChatMessage::assistant("{}"), ChatMessage::user("Again.")];
+        let schema = json!({"type": "object"});
+        let swapped = [user.clone(), system.clone()];
+        for messages in [&[][..], std::slice::from_ref(&system), std::slice::from_ref(&user), &swapped, &retry] {
+            key_with(&p, messages, &schema, "google", Some(0.0));
+        }
+        let parts = KeyParts {
+            provider: &p,
+            template: ("builtin", 1),
+            style: "google",
+            schema_name: "python_docstring",
+            schema: &Canonical::of(&schema),
+            temperature: Some(0.0),
+            seed: 0,
+            max_completion_tokens: 1024,
+        };
+        let mut whole = Vec::new();
+        parts.write(Part::Messages(&retry), &mut whole);
+        assert_eq!(parts.template(Some(&system)).key(&retry).0, <[u8; 32]>::from(Sha256::digest(&whole)));
     }
 
     #[test]

@@ -22,8 +22,7 @@ use super::settings::{AuthConfig, ModelConfig};
 use super::single_flight::SingleFlight;
 use super::stats::Stats;
 use super::tokens::{Encoding, REPLY_PRIMING, TokenCounter};
-use crate::cache::CacheKey;
-use crate::cache::key::{Canonical, KeyParts};
+use crate::cache::key::{Canonical, KeyParts, KeyTemplate};
 
 /// The same question gets the same answer where the service can manage it.
 const SEED: i64 = 0;
@@ -271,28 +270,28 @@ impl Client {
         self
     }
 
-    /// The cache key of asking `messages` for an object matching `schema`,
-    /// with `template` and `style`: everything that changes the answer.
-    pub fn cache_key(
+    /// What the cache keys of asking for an object matching `schema`, with
+    /// `template` and `style`, share: everything that changes the answer but
+    /// the messages. `system` is the first message most prompts hold.
+    pub fn key_template(
         &self,
-        messages: &[ChatMessage],
         name: &str,
         schema: &Canonical,
         template: (&str, u32),
         style: &str,
-    ) -> CacheKey {
+        system: Option<&ChatMessage>,
+    ) -> KeyTemplate {
         KeyParts {
             provider: &self.provider,
             template,
             style,
-            messages,
             schema_name: name,
             schema,
             temperature: (!self.options.reasoning).then_some(0.0),
             seed: SEED,
             max_completion_tokens: self.options.max_completion_tokens,
         }
-        .key()
+        .template(system)
     }
 
     /// What `usage` cost at this model's price.

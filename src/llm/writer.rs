@@ -7,9 +7,9 @@
 //! broken docstring never reaches the file.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, RwLock};
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
 
-use crate::cache::key::Canonical;
+use crate::cache::key::{Canonical, KeyTemplate};
 use crate::cache::layered::AnswerCache;
 use crate::cache::{CacheKey, CachedAnswer};
 use crate::docstring::Docstring;
@@ -41,7 +41,13 @@ pub struct ModelWriter {
     never_send: NeverSend,
     templates: Arc<PromptManager>,
     workspace: Option<Arc<RwLock<WorkspaceIndex>>>,
+    /// What the cache keys of one style and template share, encoded on
+    /// first use.
+    key_templates: Mutex<Vec<(KeyTemplateFor, Arc<KeyTemplate>)>>,
 }
+
+/// A key template is made for a style and a prompt template (name, version).
+type KeyTemplateFor = (crate::docstring::Style, String, u32);
 
 impl ModelWriter {
     /// `runtime` runs the requests; `write` blocks on it, so it must be
@@ -55,7 +61,33 @@ impl ModelWriter {
             never_send: NeverSend::defaults(),
             templates: Arc::new(PromptManager::builtin()),
             workspace: None,
+            key_templates: Mutex::default(),
         }
+    }
+
+    /// The key template for `style` and `template`; `system` is hashed
+    /// ahead when it is made.
+    fn key_template(
+        &self,
+        style: crate::docstring::Style,
+        template: &PromptTemplate,
+        system: Option<&ChatMessage>,
+    ) -> Arc<KeyTemplate> {
+        let mut made = self.key_templates.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let matches =
+            |(s, name, version): &KeyTemplateFor| *s == style && *name == template.name && *version == template.version;
+        if let Some((_, key_template)) = made.iter().find(|(made_for, _)| matches(made_for)) {
+            return Arc::clone(key_template);
+        }
+        let key_template = Arc::new(self.client.key_template(
+            SCHEMA_NAME,
+            schema_key(),
+            (&template.name, template.version),
+            style.as_str(),
+            system,
+        ));
+        made.push(((style, template.name.clone(), template.version), Arc::clone(&key_template)));
+        key_template
     }
 
     /// Prompts show what the target calls from `workspace`, and answers are
@@ -167,13 +199,8 @@ fn job(writer: &ModelWriter, source: &Arc<str>, request: &WriteRequest<'_>) -> R
         .ok_or_else(|| WriteError(format!("there is no prompt template for {} docstrings", context.kind.as_str())))?;
     redacted(&mut context, request);
     let messages = fitted(client, request, &mut context, template)?;
-    let key = client.cache_key(
-        &messages,
-        SCHEMA_NAME,
-        schema_key(),
-        (&template.name, template.version),
-        request.options.style.as_str(),
-    );
+    let system = messages.first().filter(|message| message.role == "system");
+    let key = writer.key_template(request.options.style, template, system).key(&messages);
     let qualname = match request.target {
         Target::Module => "<module>",
         Target::Definition(index) => request.module.definitions.get(index).map_or("", |d| d.qualname.as_str()),
