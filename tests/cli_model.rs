@@ -239,6 +239,38 @@ fn a_second_run_of_the_same_job_asks_the_model_nothing() {
 }
 
 #[test]
+fn a_run_asks_the_model_only_for_what_the_cache_lacks_and_counts_each_answer_once() {
+    let mock = mock();
+    let dir = project();
+    let first = docwright(dir.path(), &mock, &[], &["generate", "."]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(chat_requests(&mock), 2);
+    // One file the cache answers whole, one it knows nothing of.
+    std::fs::write(dir.path().join("halves.py"), "def half(x):\n    return x / 2\n").unwrap();
+    let second = docwright(dir.path(), &mock, &[], &["generate", "--no-module", "."]);
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert_eq!(chat_requests(&mock), 3, "only half was asked");
+    assert!(text(&second.stderr).contains("cache: 2 hits, 1 miss,"), "{}", text(&second.stderr));
+    // One file the cache answers in part: the rest of it is asked, and its
+    // hit is counted once.
+    let dropped = docwright(dir.path(), &mock, &[], &["cache", "invalidate", "shapes.py:clamp"]);
+    assert!(text(&dropped.stdout).contains("removed 1 answer"), "{}", text(&dropped.stdout));
+    let third = docwright(dir.path(), &mock, &[], &["generate", "--no-module", "--write", "."]);
+    assert!(third.status.success(), "{}", text(&third.stderr));
+    assert_eq!(chat_requests(&mock), 4, "only clamp was asked again");
+    assert!(text(&third.stderr).contains("cache: 2 hits, 1 miss,"), "{}", text(&third.stderr));
+    assert!(text(&third.stderr).contains("wrote 3 docstrings in 2 files"), "{}", text(&third.stderr));
+    let written = [
+        std::fs::read_to_string(dir.path().join("shapes.py")).unwrap(),
+        std::fs::read_to_string(dir.path().join("halves.py")).unwrap(),
+    ];
+    for added in text(&second.stdout).lines().filter_map(|line| line.strip_prefix('+')).filter(|l| !l.starts_with("++"))
+    {
+        assert!(written.iter().any(|file| file.contains(added)), "{added:?} is written");
+    }
+}
+
+#[test]
 fn a_team_shares_answers_through_redis_and_carries_on_without_it() {
     let mock = mock();
     let mut redis = RedisServer::start();

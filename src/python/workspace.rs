@@ -720,6 +720,12 @@ fn signature(file: &SourceFile, definition: &Definition) -> String {
     let source = file.text();
     let (start, end) = (definition.keyword_start, definition.body.colon_end);
     let collapsed = || source.get(start..end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+    // Most headers are one line of single spaces, no comment, no
+    // continuation: the text is already what the tokens would give.
+    let text = source.get(start..end).unwrap_or("");
+    if !text.contains(['\n', '\r', '\t', '#', '\\']) && !text.contains("  ") {
+        return text.to_string();
+    }
     let Some(header) = file.tree().root_node().descendant_for_byte_range(start, end) else { return collapsed() };
     let mut tokens: Vec<(usize, usize)> = Vec::new();
     let mut cursor = header.walk();
