@@ -17,7 +17,7 @@ use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode,
 use crate::files::{FileFilter, python_files, read_source};
 use crate::llm::{Client, ModelWriter};
 use crate::prompt::template::PromptManager;
-use crate::python::workspace::WorkspaceIndex;
+use crate::python::workspace::{FileEntry, WorkspaceIndex};
 use crate::python::{self, SourceFile, source_text};
 
 #[derive(clap::Args, Debug)]
@@ -206,17 +206,10 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
     let files = python_files(&args.paths, &filter)?;
     let options = args.engine_options(&settings);
     let outcomes = match &model {
-        Some(model) => {
-            // Docstrings wait on the network: more of them at once than
-            // there are cores. Reading, parsing and editing stay a thread
-            // per core (each thread that parses sets up its own allocator
-            // and parser).
-            let writers = rayon::ThreadPoolBuilder::new()
-                .num_threads(model.concurrency.clamp(1, 64))
-                .build()
-                .context("cannot start worker threads")?;
-            document_with_model(&args.paths, &files, &options, model, &writers, args.write)
-        }
+        // Reading, parsing, cached answers and editing run a thread per core
+        // (each thread that parses sets up its own allocator and parser);
+        // docstrings that wait on the network, more at once.
+        Some(model) => document_with_model(&args.paths, &files, &options, model, args.write),
         None => files.par_iter().map(|path| (path.clone(), process(path, &options, &Templates, args.write))).collect(),
     };
 
@@ -366,7 +359,6 @@ fn document_with_model(
     files: &[PathBuf],
     options: &EngineOptions,
     model: &Model,
-    writers: &rayon::ThreadPool,
     write: bool,
 ) -> Vec<(PathBuf, Outcome)> {
     let loaded: Vec<Result<Loaded>> = files.par_iter().map(|path| load(path)).collect();
@@ -387,12 +379,17 @@ fn document_with_model(
             Some((std::fs::canonicalize(&path).unwrap_or(path), SourceFile::parse(source.text).ok()?))
         })
         .collect();
-    if let Ok(mut index) = workspace.write() {
-        for loaded in loaded.iter().flatten() {
-            index.update(Path::new(&loaded.name), &loaded.file);
+    // Each file's entry made in parallel, then all added under one lock.
+    let entries: Vec<FileEntry> = match workspace.read() {
+        Ok(index) => {
+            let given = loaded.par_iter().flatten().map(|l| index.entry(Path::new(&l.name), &l.file));
+            given.chain(others.par_iter().map(|(path, file)| index.entry(path, file))).collect()
         }
-        for (path, file) in &others {
-            index.update(path, file);
+        Err(_) => Vec::new(),
+    };
+    if let Ok(mut index) = workspace.write() {
+        for entry in entries {
+            index.add(entry);
         }
     }
     let ready: Vec<&Loaded> = loaded.iter().flatten().collect();
@@ -405,7 +402,9 @@ fn document_with_model(
             module: loaded.file.module(),
         })
         .collect();
-    let mut plans = engine::batch::edits_callee_first(&batch, options, &model.writer, writers, workspace).into_iter();
+    let mut plans =
+        engine::batch::edits_callee_first(&batch, options, &model.writer, model.concurrency.clamp(1, 64), workspace)
+            .into_iter();
     // Each file read with its plan (files that could not be read have none).
     let paired: Vec<(&PathBuf, Result<(Loaded, PlanResult)>)> = files
         .iter()

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Mutex, OnceLock, RwLock};
 
 use rayon::prelude::*;
 
@@ -28,15 +28,17 @@ pub struct BatchFile<'a> {
 /// The edits for every file, in the order given. Fresh docstrings are asked
 /// of `writer` in waves over the call graph; each wave's summaries go into
 /// `workspace` before the next wave's prompts are made. The files of a wave
-/// are written in parallel on `writers` (a pool sized for waiting on a
-/// network); the rest runs on the current rayon pool.
+/// are written in parallel: what is ready at once (cached answers) on the
+/// current rayon pool, the rest on `network_threads` threads, started only
+/// when something has to wait on the network.
 pub fn edits_callee_first(
     files: &[BatchFile<'_>],
     options: &EngineOptions,
     writer: &dyn DocstringWriter,
-    writers: &rayon::ThreadPool,
+    network_threads: usize,
     workspace: &RwLock<WorkspaceIndex>,
 ) -> Vec<Result<ModulePlan, EngineError>> {
+    let writers: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     // Every docstring to write, as (file, target).
     let nodes: Vec<(usize, Target)> = files
         .iter()
@@ -54,26 +56,67 @@ pub fn edits_callee_first(
         }
         let mut groups: Vec<(usize, Vec<usize>)> = by_file.into_iter().collect();
         groups.sort_unstable();
-        writers.install(|| {
-            groups.par_iter().for_each(|(f, group)| {
-                let file = &files[*f];
-                let requests: Vec<WriteRequest<'_>> = group
-                    .iter()
-                    .map(|&node| WriteRequest {
-                        path: Some(file.name),
-                        source: file.source,
-                        module: file.module,
-                        target: nodes[node].1,
-                        options,
-                    })
-                    .collect();
-                for (&node, result) in group.iter().zip(writer.write_all(&requests)) {
-                    if let Ok(mut slot) = written[node].lock() {
-                        *slot = Some(result);
+        let requests_of = |f: usize, group: &[usize]| -> Vec<WriteRequest<'_>> {
+            let file = &files[f];
+            group
+                .iter()
+                .map(|&node| WriteRequest {
+                    path: Some(file.name),
+                    source: file.source,
+                    module: file.module,
+                    target: nodes[node].1,
+                    options,
+                })
+                .collect()
+        };
+        let keep = |node: usize, result: Result<Written, WriteError>| {
+            if let Ok(mut slot) = written[node].lock() {
+                *slot = Some(result);
+            }
+        };
+        // What needs no waiting first, a thread per core, each thread's
+        // share of the wave at once (one lookup of its answers); the rest on
+        // the threads that wait on the network.
+        let share = groups.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+        let waiting: Vec<(usize, Vec<usize>)> = groups
+            .par_chunks(share)
+            .flat_map_iter(|chunk| {
+                let requests: Vec<WriteRequest<'_>> =
+                    chunk.iter().flat_map(|(f, group)| requests_of(*f, group)).collect();
+                let mut ready = writer.write_ready(&requests).into_iter();
+                let mut waiting = Vec::new();
+                for (f, group) in chunk {
+                    let mut left = Vec::new();
+                    for &node in group {
+                        match ready.next().flatten() {
+                            Some(result) => keep(node, result),
+                            None => left.push(node),
+                        }
+                    }
+                    if !left.is_empty() {
+                        waiting.push((*f, left));
                     }
                 }
+                waiting
             })
-        });
+            .collect();
+        if !waiting.is_empty() {
+            let write_waiting = || {
+                waiting.par_iter().for_each(|(f, group)| {
+                    for (&node, result) in group.iter().zip(writer.write_all(&requests_of(*f, group))) {
+                        keep(node, result);
+                    }
+                });
+            };
+            let pool = writers.get_or_init(|| {
+                let built = rayon::ThreadPoolBuilder::new().num_threads(network_threads.max(1)).build();
+                built.map_err(|error| tracing::warn!("writing on the current threads: {error}")).ok()
+            });
+            match pool {
+                Some(pool) => pool.install(write_waiting),
+                None => write_waiting(),
+            }
+        }
         // Callers in later waves see what was just written.
         if let Ok(mut index) = workspace.write() {
             for (node, slot) in written.iter().enumerate() {

@@ -121,6 +121,14 @@ pub trait DocstringWriter: Send + Sync {
     fn write_all(&self, requests: &[WriteRequest<'_>]) -> Vec<Result<Written, WriteError>> {
         requests.iter().map(|request| self.write(request)).collect()
     }
+
+    /// What can be written without waiting (answers a cache holds, requests
+    /// that fail before anything is sent); `None` for each request that
+    /// needs `write_all`. A batch does these on a thread per core, and only
+    /// the rest on threads that wait on a network.
+    fn write_ready(&self, requests: &[WriteRequest<'_>]) -> Vec<Option<Result<Written, WriteError>>> {
+        requests.iter().map(|_| None).collect()
+    }
 }
 
 /// A docstring a writer wrote, and what the user should know about it.

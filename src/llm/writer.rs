@@ -154,6 +154,22 @@ struct Job {
     truth: Truth,
 }
 
+/// Where a request stands before the cache is read: a question to look up
+/// (or ask), or its outcome already.
+enum Step {
+    Ask(Job),
+    Done(Result<Written, WriteError>),
+}
+
+impl From<Result<Job, WriteError>> for Step {
+    fn from(job: Result<Job, WriteError>) -> Self {
+        match job {
+            Ok(job) => Step::Ask(job),
+            Err(error) => Step::Done(Err(error)),
+        }
+    }
+}
+
 /// The code and the workspace, for the truthfulness check of an answer.
 #[derive(Clone)]
 struct Truth {
@@ -211,6 +227,26 @@ fn job(writer: &ModelWriter, source: &Arc<str>, request: &WriteRequest<'_>) -> R
 }
 
 impl ModelWriter {
+    /// The prompts and keys of `requests`, one copy of a file's text shared
+    /// by all its checks.
+    fn jobs(&self, requests: &[WriteRequest<'_>]) -> Vec<Result<Job, WriteError>> {
+        let mut shared: Option<(&str, Arc<str>)> = None;
+        requests
+            .iter()
+            .map(|request| {
+                let source = match &shared {
+                    Some((text, copy)) if std::ptr::eq(*text, request.source) => copy.clone(),
+                    _ => {
+                        let copy: Arc<str> = Arc::from(request.source);
+                        shared = Some((request.source, copy.clone()));
+                        copy
+                    }
+                };
+                job(self, &source, request)
+            })
+            .collect()
+    }
+
     /// The module's name as prompts show it, and the workspace functions the
     /// target calls.
     fn surroundings(&self, request: &WriteRequest<'_>, path: Option<&Path>) -> (String, Vec<Callee>) {
@@ -303,27 +339,40 @@ impl DocstringWriter for ModelWriter {
         self.runtime.block_on(ask(self.client.clone(), self.cache.clone(), job))
     }
 
+    fn write_ready(&self, requests: &[WriteRequest<'_>]) -> Vec<Option<Result<Written, WriteError>>> {
+        // Requests of many files: each file's withheld or prompted on its
+        // own, then every answer looked up at once.
+        let steps: Vec<Step> = requests
+            .chunk_by(|a, b| std::ptr::eq(a.source, b.source))
+            .flat_map(|file| match file.first().and_then(|first| self.never_sent(first)) {
+                Some(pattern) => file.iter().map(|request| Step::Done(withheld(request, pattern))).collect::<Vec<_>>(),
+                None => self.jobs(file).into_iter().map(Step::from).collect(),
+            })
+            .collect();
+        let keys: Vec<CacheKey> =
+            steps.iter().filter_map(|step| if let Step::Ask(job) = step { Some(job.key) } else { None }).collect();
+        let mut hits = match &self.cache {
+            Some(cache) => self.runtime.block_on(cache.get_many(&keys)).into_iter(),
+            None => Vec::new().into_iter(),
+        };
+        steps
+            .into_iter()
+            .map(|step| match step {
+                Step::Ask(job) => {
+                    let hit = hits.next().flatten()?;
+                    self.cache.as_ref().and_then(|cache| usable(cache, &hit, &job)).map(Ok)
+                }
+                Step::Done(done) => Some(done),
+            })
+            .collect()
+    }
+
     fn write_all(&self, requests: &[WriteRequest<'_>]) -> Vec<Result<Written, WriteError>> {
         // One file's requests: withheld all together, or none.
         if let Some(pattern) = requests.first().and_then(|first| self.never_sent(first)) {
             return requests.iter().map(|request| withheld(request, pattern)).collect();
         }
-        // One copy of a file's text for all its checks.
-        let mut shared: Option<(&str, Arc<str>)> = None;
-        let jobs: Vec<Result<Job, WriteError>> = requests
-            .iter()
-            .map(|request| {
-                let source = match &shared {
-                    Some((text, copy)) if std::ptr::eq(*text, request.source) => copy.clone(),
-                    _ => {
-                        let copy: Arc<str> = Arc::from(request.source);
-                        shared = Some((request.source, copy.clone()));
-                        copy
-                    }
-                };
-                job(self, &source, request)
-            })
-            .collect();
+        let jobs = self.jobs(requests);
         let client = self.client.clone();
         let cache = self.cache.clone();
         self.runtime.block_on(async move {

@@ -50,6 +50,13 @@ pub struct WorkspaceIndex {
     symbol_count: usize,
 }
 
+/// One file's part of the index, made by `WorkspaceIndex::entry`.
+#[derive(Debug)]
+pub struct FileEntry {
+    path: PathBuf,
+    index: FileIndex,
+}
+
 /// What one file contributes.
 #[derive(Debug, Default)]
 struct FileIndex {
@@ -146,14 +153,26 @@ impl WorkspaceIndex {
     /// Replaces everything known about the file at `path` with what `file`
     /// defines: symbols, imports, and the calls inside each definition.
     pub fn update(&mut self, path: &Path, file: &SourceFile) {
-        self.remove(path);
+        let entry = self.entry(path, file);
+        self.add(entry);
+    }
+
+    /// What `file` at `path` brings to the index, worked out apart from it:
+    /// many files' entries can be made at once, then added under one lock.
+    pub fn entry(&self, path: &Path, file: &SourceFile) -> FileEntry {
         let module = self.module_name(path);
         let is_package = path.file_stem().is_some_and(|s| s == "__init__");
-        let index = index_file(module, is_package, file);
+        FileEntry { path: path.to_path_buf(), index: index_file(module, is_package, file) }
+    }
+
+    /// Replaces what was known about the entry's file with the entry.
+    pub fn add(&mut self, entry: FileEntry) {
+        let FileEntry { path, index } = entry;
+        self.remove(&path);
         self.count_names(&index, true);
         self.symbol_count += index.symbols.len();
-        self.modules.insert(index.module.clone(), path.to_path_buf());
-        self.files.insert(path.to_path_buf(), index);
+        self.modules.insert(index.module.clone(), path.clone());
+        self.files.insert(path, index);
     }
 
     pub fn remove(&mut self, path: &Path) {
