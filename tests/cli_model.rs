@@ -661,3 +661,37 @@ fn documenting_one_file_shows_what_it_calls_from_the_rest_of_the_project() {
     let user = bodies[0]["messages"][1]["content"].as_str().unwrap();
     assert!(user.contains("- `pkg.util.base`: `def base(scale):` Return the base unit times `scale`.\n"), "{user}");
 }
+
+#[test]
+fn a_prompt_over_its_budget_loses_context_first_with_a_marker() {
+    let mock = mock();
+    // `main` calls forty workspace functions: their lines are the most
+    // context, and the least useful after the code.
+    let helpers: String = (0..40)
+        .map(|i| format!("def helper_{i}(value, scale):\n    \"\"\"Return helper number {i} of `value`.\"\"\"\n    return value\n\n\n"))
+        .collect();
+    let calls: String = (0..40).map(|i| format!("    total += helper_{i}(x, 2)\n")).collect();
+    let main = format!("from pkg.helpers import *\n\n\ndef main(x):\n    total = 0\n{calls}    return total\n");
+    let imports: String = (0..40).map(|i| format!("from pkg.helpers import helper_{i}\n")).collect();
+    let main = main.replace("from pkg.helpers import *\n", &imports);
+    let dir = package(&[("pkg/__init__.py", ""), ("pkg/helpers.py", &helpers), ("pkg/main.py", &main)]);
+    std::fs::write(dir.path().join("pyproject.toml"), "[tool.docwright.model]\npromptTokens = 1500\n").unwrap();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--no-module", "pkg/main.py"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let body = mock.journal().into_iter().filter_map(|e| e.body).next_back().unwrap();
+    let user = body["messages"][1]["content"].as_str().unwrap();
+    // The code and the entries are whole; the imports went; the callees
+    // were cut at a line, and say so.
+    assert!(user.contains(&calls), "{user}");
+    assert!(user.contains("Entries: {\"params\":[\"x\"]"), "{user}");
+    assert!(!user.contains("The module imports:"), "{user}");
+    let shown = user.matches("\n- `pkg.helpers.helper_").count();
+    assert!((1..40).contains(&shown), "{shown} callees shown: {user}");
+    let marker = format!("[{} more lines of callees cut to fit the prompt budget]\n", 40 - shown);
+    assert!(user.contains(&marker), "{user}");
+    // Within the budget as the service counted it.
+    let stderr = text(&run.stderr);
+    let tokens: Option<u64> =
+        stderr.split(" prompt tokens").next().and_then(|before| before.rsplit(' ').next()).and_then(|n| n.parse().ok());
+    assert!(tokens.is_some_and(|t| t <= 1500), "{tokens:?}: {stderr}");
+}
