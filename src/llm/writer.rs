@@ -349,19 +349,17 @@ impl DocstringWriter for ModelWriter {
                 None => self.jobs(file).into_iter().map(Step::from).collect(),
             })
             .collect();
-        let keys: Vec<CacheKey> =
-            steps.iter().filter_map(|step| if let Step::Ask(job) = step { Some(job.key) } else { None }).collect();
-        let mut hits = match &self.cache {
-            Some(cache) => self.runtime.block_on(cache.get_many(&keys)).into_iter(),
-            None => Vec::new().into_iter(),
+        let Some(cache) = &self.cache else {
+            return steps.into_iter().map(|step| if let Step::Done(done) = step { Some(done) } else { None }).collect();
         };
+        let asked: Vec<Option<&Job>> =
+            steps.iter().map(|step| if let Step::Ask(job) = step { Some(job) } else { None }).collect();
+        let hits = self.runtime.block_on(cached_many(cache, &asked));
         steps
             .into_iter()
-            .map(|step| match step {
-                Step::Ask(job) => {
-                    let hit = hits.next().flatten()?;
-                    self.cache.as_ref().and_then(|cache| usable(cache, &hit, &job)).map(Ok)
-                }
+            .zip(hits)
+            .map(|(step, hit)| match step {
+                Step::Ask(_) => hit.map(Ok),
                 Step::Done(done) => Some(done),
             })
             .collect()
@@ -379,7 +377,7 @@ impl DocstringWriter for ModelWriter {
             // Hits first, read together: most of a cached run is these, and
             // they need no task.
             let hits = match &cache {
-                Some(cache) => cached_many(cache, &jobs).await,
+                Some(cache) => cached_many(cache, &jobs.iter().map(|job| job.as_ref().ok()).collect::<Vec<_>>()).await,
                 None => vec![None; jobs.len()],
             };
             // The client's limiter bounds how many are in flight.
@@ -422,13 +420,14 @@ async fn cached(cache: &AnswerCache, job: &Job) -> Option<Written> {
     usable(cache, &hit, job)
 }
 
-/// The cached answers to `jobs` (`None` for a job that failed), read together.
-async fn cached_many(cache: &AnswerCache, jobs: &[Result<Job, WriteError>]) -> Vec<Option<Written>> {
+/// The cached answers to `jobs` (`None` where there is no job), read
+/// together.
+async fn cached_many(cache: &AnswerCache, jobs: &[Option<&Job>]) -> Vec<Option<Written>> {
     let keys: Vec<CacheKey> = jobs.iter().flatten().map(|job| job.key).collect();
     let mut hits = cache.get_many(&keys).await.into_iter();
     jobs.iter()
         .map(|job| {
-            let job = job.as_ref().ok()?;
+            let job = (*job)?;
             let hit = hits.next().flatten()?;
             usable(cache, &hit, job)
         })
