@@ -14,7 +14,7 @@ use crate::engine::WriteRequest;
 use crate::llm::ChatMessage;
 use crate::python::{Definition, DefinitionKind, Module};
 
-use super::template::{PromptTemplate, TemplateKind, VARIABLES, Variable};
+use super::template::{PromptTemplate, TemplateKind, VARIABLES, variable_named};
 use super::{definition_source, entries, module_outline};
 
 /// Context parts, most useful first: the order they are kept in when the
@@ -111,23 +111,19 @@ impl Context {
         bare
     }
 
-    fn index(name: &str) -> Option<Variable> {
-        VARIABLES.iter().position(|(known, _)| *known == name)
-    }
-
     pub fn set(&mut self, name: &str, value: String) {
-        if let Some(slot) = Context::index(name).and_then(|i| self.values.get_mut(i)) {
+        if let Some(slot) = variable_named(name).and_then(|i| self.values.get_mut(i)) {
             *slot = value;
         }
     }
 
     pub fn get(&self, name: &str) -> &str {
-        Context::index(name).and_then(|i| self.values.get(i)).map_or("", String::as_str)
+        variable_named(name).and_then(|i| self.values.get(i)).map_or("", String::as_str)
     }
 
     /// The messages `template` makes of this context.
     pub fn messages(&self, template: &PromptTemplate) -> Vec<ChatMessage> {
-        let (system, user) = template.render(&|variable| self.values.get(variable).cloned());
+        let (system, user) = template.render(&|variable| self.values.get(variable).map_or("", String::as_str));
         vec![ChatMessage::system(system), ChatMessage::user(user)]
     }
 
@@ -151,7 +147,7 @@ impl Context {
         let mut room = true;
         for name in PRIORITY {
             let whole = self.get(name);
-            if whole.is_empty() || !template.uses(Context::index(name).unwrap_or_default()) {
+            if whole.is_empty() || !template.uses(variable_named(name).unwrap_or_default()) {
                 continue;
             }
             if !room {

@@ -73,7 +73,8 @@ impl TemplateKind {
 /// A variable's index in `VARIABLES`.
 pub type Variable = usize;
 
-fn variable_named(name: &str) -> Option<Variable> {
+/// The variable called `name`, if there is one.
+pub fn variable_named(name: &str) -> Option<Variable> {
     VARIABLES.iter().position(|(known, _)| *known == name)
 }
 
@@ -92,15 +93,15 @@ enum Segment {
 struct Text(Vec<Segment>);
 
 impl Text {
-    fn render(&self, value: &dyn Fn(Variable) -> Option<String>, out: &mut String) {
+    fn render<'v>(&self, value: &dyn Fn(Variable) -> &'v str, out: &mut String) {
         for segment in &self.0 {
             match segment {
                 Segment::Text(text) => out.push_str(text),
-                Segment::Inline(variable) => out.push_str(value(*variable).as_deref().unwrap_or("")),
+                Segment::Inline(variable) => out.push_str(value(*variable)),
                 Segment::Line(variable) => {
-                    let text = value(*variable).unwrap_or_default();
+                    let text = value(*variable);
                     if !text.is_empty() {
-                        out.push_str(&text);
+                        out.push_str(text);
                         if !text.ends_with('\n') {
                             out.push('\n');
                         }
@@ -131,8 +132,8 @@ pub struct PromptTemplate {
 
 impl PromptTemplate {
     /// The system and user messages, with each variable's value from
-    /// `value` (`None` or empty: left out).
-    pub fn render(&self, value: &dyn Fn(Variable) -> Option<String>) -> (String, String) {
+    /// `value` (empty: left out).
+    pub fn render<'v>(&self, value: &dyn Fn(Variable) -> &'v str) -> (String, String) {
         let (mut system, mut user) = (String::new(), String::new());
         self.system.render(value, &mut system);
         self.user.render(value, &mut user);
@@ -402,10 +403,10 @@ impl PromptManager {
 mod tests {
     use super::*;
 
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(Variable) -> Option<String> {
-        let owned: Vec<(Variable, String)> =
-            pairs.iter().map(|(name, value)| (variable_named(name).unwrap(), value.to_string())).collect();
-        move |variable| owned.iter().find(|(v, _)| *v == variable).map(|(_, value)| value.clone())
+    fn vars(pairs: &[(&str, &'static str)]) -> impl Fn(Variable) -> &'static str {
+        let known: Vec<(Variable, &'static str)> =
+            pairs.iter().map(|(name, value)| (variable_named(name).unwrap(), *value)).collect();
+        move |variable| known.iter().find(|(v, _)| *v == variable).map_or("", |(_, value)| value)
     }
 
     #[test]
