@@ -15,7 +15,7 @@ use crate::llm::ChatMessage;
 use crate::python::{Definition, DefinitionKind, Module};
 
 use super::template::{PromptTemplate, TemplateKind, VARIABLES, variable_named};
-use super::{definition_source, entries, module_outline};
+use super::{definition_source, entries, import_lines, module_outline};
 
 /// Context parts, most useful first: the order they are kept in when the
 /// budget is short.
@@ -237,8 +237,7 @@ fn callee_lines(callees: &[Callee]) -> String {
 
 /// The module's top-level imports, as written.
 fn imports(source: &str) -> String {
-    let lines: Vec<&str> =
-        source.lines().filter(|line| line.starts_with("import ") || line.starts_with("from ")).collect();
+    let lines: Vec<&str> = import_lines(source).collect();
     if lines.is_empty() {
         return String::new();
     }

@@ -53,13 +53,13 @@ pub(crate) fn module_outline(source: &str, module: &Module) -> String {
         outline.push_str(header.trim_end());
         outline.push_str(" ...\n");
     }
-    let imports: String = source
-        .lines()
-        .filter(|line| line.starts_with("import ") || line.starts_with("from "))
-        .take(40)
-        .map(|line| format!("{line}\n"))
-        .collect();
+    let imports: String = import_lines(source).take(40).map(|line| format!("{line}\n")).collect();
     format!("{imports}{outline}")
+}
+
+/// The module's top-level import statements, as written.
+pub(crate) fn import_lines(source: &str) -> impl Iterator<Item = &str> {
+    source.lines().filter(|line| line.starts_with("import ") || line.starts_with("from "))
 }
 
 #[cfg(test)]
