@@ -157,13 +157,18 @@ enum Part<'a> {
 }
 
 /// Messages as the canonical encoding of `[{"role": ..., "content": ...}]`.
-fn write_messages(messages: &[ChatMessage], out: &mut impl Write) {
+fn write_messages<W: Write>(messages: &[ChatMessage], out: &mut W) {
+    write_list(messages, out, write_message);
+}
+
+/// `[a,b,...]`, each item written by `write_item`.
+fn write_list<T, W: Write>(items: &[T], out: &mut W, write_item: impl Fn(&T, &mut W)) {
     put(out, b"[");
-    for (i, message) in messages.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             put(out, b",");
         }
-        write_message(message, out);
+        write_item(item, out);
     }
     put(out, b"]");
 }
@@ -181,16 +186,7 @@ fn write_message(message: &ChatMessage, out: &mut impl Write) {
 fn write_canonical(value: &Value, out: &mut impl Write) {
     match value {
         Value::Object(map) => write_object(map.iter().map(|(k, v)| (k.as_str(), Part::Json(v))).collect(), out),
-        Value::Array(items) => {
-            put(out, b"[");
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    put(out, b",");
-                }
-                write_canonical(item, out);
-            }
-            put(out, b"]");
-        }
+        Value::Array(items) => write_list(items, out, write_canonical),
         Value::String(text) => write_string(text, out),
         // Numbers, booleans and null print the same whatever the order.
         other => put(out, other.to_string().as_bytes()),
