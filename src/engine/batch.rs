@@ -51,7 +51,7 @@ pub fn edits_callee_first(
     for wave in waves {
         // A wave's docstrings, file by file: a writer overlaps one file's.
         let mut by_file: HashMap<usize, Vec<usize>> = HashMap::new();
-        for node in wave {
+        for &node in &wave {
             by_file.entry(nodes[node].0).or_default().push(node);
         }
         let mut groups: Vec<(usize, Vec<usize>)> = by_file.into_iter().collect();
@@ -117,12 +117,12 @@ pub fn edits_callee_first(
                 None => write_waiting(),
             }
         }
-        // Callers in later waves see what was just written.
+        // Callers in later waves see what this wave wrote.
         if let Ok(mut index) = workspace.write() {
-            for (node, slot) in written.iter().enumerate() {
+            for node in wave {
                 let (f, Target::Definition(d)) = nodes[node] else { continue };
                 let Some(definition) = files[f].module.definitions.get(d) else { continue };
-                if let Ok(slot) = slot.lock()
+                if let Ok(slot) = written[node].lock()
                     && let Some(Ok(fresh)) = slot.as_ref()
                 {
                     index.set_summary(files[f].path, &definition.qualname, &fresh.docstring.summary);
