@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
 
+use crate::python::SourceFile;
 use crate::python::source_text::{self, SourceText};
 
 /// Which files under the given paths a command sees.
@@ -126,6 +127,13 @@ pub fn python_files(paths: &[PathBuf], filter: &FileFilter) -> Result<Vec<PathBu
 fn tidy(path: &Path) -> PathBuf {
     let tidied: PathBuf = path.components().skip_while(|c| matches!(c, Component::CurDir)).collect();
     if tidied.as_os_str().is_empty() { path.to_path_buf() } else { tidied }
+}
+
+/// Reads, decodes and parses one source file, for what is only looked at
+/// (the workspace index); `None` when it cannot be read or parsed.
+pub fn read_parsed(path: &Path) -> Option<SourceFile> {
+    let (_, source) = read_source(path).ok()?;
+    SourceFile::parse(source.text).ok()
 }
 
 /// Reads and decodes one source file; the error says which file and why.

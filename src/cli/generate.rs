@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::docstring::Style;
 use crate::engine::batch::BatchFile;
 use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
-use crate::files::{FileFilter, python_files, read_source};
+use crate::files::{FileFilter, python_files, read_parsed, read_source};
 use crate::llm::{Client, ModelWriter};
 use crate::prompt::template::PromptManager;
 use crate::python::workspace::{FileEntry, WorkspaceIndex};
@@ -363,27 +363,28 @@ fn document_with_model(
 ) -> Vec<(PathBuf, Outcome)> {
     let loaded: Vec<Result<Loaded>> = files.par_iter().map(|path| load(path)).collect();
     let workspace = &model.workspace;
-    // The rest of the project too: what the code calls may live there.
+    // The rest of the project too: what the code calls may live there
+    // (not when the project is what was given: it is read already). Each
+    // file's entry is made in parallel, its tree dropped once indexed, then
+    // all are added under one lock.
     let given: HashSet<&str> = loaded.iter().flatten().map(|l| l.name.as_str()).collect();
-    // (Not when the project is what was given: it is read already.)
-    let others: Vec<(PathBuf, SourceFile)> = model
+    let others: Vec<PathBuf> = model
         .root
         .as_ref()
         .filter(|root| !given_paths.iter().any(|p| std::fs::canonicalize(p).is_ok_and(|p| &p == *root)))
         .and_then(|root| python_files(std::slice::from_ref(root), &FileFilter::default()).ok())
-        .unwrap_or_default()
-        .into_par_iter()
-        .filter(|path| !given.contains(canonical_name(path).as_str()))
-        .filter_map(|path| {
-            let (_, source) = read_source(&path).ok()?;
-            Some((std::fs::canonicalize(&path).unwrap_or(path), SourceFile::parse(source.text).ok()?))
-        })
-        .collect();
-    // Each file's entry made in parallel, then all added under one lock.
+        .unwrap_or_default();
     let entries: Vec<FileEntry> = match workspace.read() {
         Ok(index) => {
-            let given = loaded.par_iter().flatten().map(|l| index.entry(Path::new(&l.name), &l.file));
-            given.chain(others.par_iter().map(|(path, file)| index.entry(path, file))).collect()
+            let of_given = loaded.par_iter().flatten().map(|l| index.entry(Path::new(&l.name), &l.file));
+            let of_others = others.into_par_iter().filter_map(|path| {
+                let path = std::fs::canonicalize(&path).unwrap_or(path);
+                if given.contains(path.display().to_string().as_str()) {
+                    return None;
+                }
+                read_parsed(&path).map(|file| index.entry(&path, &file))
+            });
+            of_given.chain(of_others).collect()
         }
         Err(_) => Vec::new(),
     };

@@ -28,7 +28,6 @@ use crate::engine::{DocstringWriter, EngineOptions, Templates};
 use crate::line_index::PositionEncoding;
 use crate::llm::{Client, ModelSettings, ModelWriter};
 use crate::prompt::template::PromptManager;
-use crate::python::SourceFile;
 use crate::python::workspace::WorkspaceIndex;
 
 /// The command a code action carries when the client cannot resolve edits.
@@ -249,7 +248,7 @@ impl Server {
                 Err(error) => return tracing::warn!("the workspace is not indexed: {error:#}"),
             };
             for path in &files {
-                let parsed = crate::files::read_source(path).ok().and_then(|(_, s)| SourceFile::parse(s.text).ok());
+                let parsed = crate::files::read_parsed(path);
                 if let Some(file) = parsed {
                     index.update(path, &file);
                 }
@@ -264,11 +263,7 @@ impl Server {
         let workspace = Arc::clone(&self.state().workspace);
         tokio::task::spawn_blocking(move || {
             for (path, deleted) in changed {
-                let parsed = if deleted {
-                    None
-                } else {
-                    crate::files::read_source(&path).ok().and_then(|(_, s)| SourceFile::parse(s.text).ok())
-                };
+                let parsed = if deleted { None } else { crate::files::read_parsed(&path) };
                 let Ok(mut index) = workspace.write() else { return };
                 match parsed {
                     Some(file) => index.update(&path, &file),
