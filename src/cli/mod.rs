@@ -133,10 +133,15 @@ fn init_logging(filter: &str, file: Option<&std::path::Path>) -> anyhow::Result<
 /// directory).
 pub(crate) fn project_root(paths: &[PathBuf]) -> Option<PathBuf> {
     let start = std::fs::canonicalize(paths.first()?).ok()?;
-    let marked = |marker: &str| start.ancestors().find(|dir| dir.join(marker).exists()).map(Path::to_path_buf);
-    marked("pyproject.toml")
-        .or_else(|| marked(".git"))
+    nearest_pyproject(&start)
+        .and_then(|pyproject| pyproject.parent().map(Path::to_path_buf))
+        .or_else(|| start.ancestors().find(|dir| dir.join(".git").exists()).map(Path::to_path_buf))
         .or_else(|| if start.is_dir() { Some(start.clone()) } else { start.parent().map(Path::to_path_buf) })
+}
+
+/// The nearest pyproject.toml at or above `start`.
+fn nearest_pyproject(start: &Path) -> Option<PathBuf> {
+    start.ancestors().map(|dir| dir.join("pyproject.toml")).find(|p| p.is_file())
 }
 
 /// The settings of `[tool.docwright]` in the nearest pyproject.toml above the
@@ -144,9 +149,7 @@ pub(crate) fn project_root(paths: &[PathBuf]) -> Option<PathBuf> {
 pub(crate) fn project_settings(paths: &[PathBuf]) -> crate::config::Settings {
     let mut settings = crate::config::Settings::default();
     let Some(start) = paths.first().and_then(|p| std::fs::canonicalize(p).ok()) else { return settings };
-    let Some(pyproject) = start.ancestors().map(|dir| dir.join("pyproject.toml")).find(|p| p.is_file()) else {
-        return settings;
-    };
+    let Some(pyproject) = nearest_pyproject(&start) else { return settings };
     let table =
         std::fs::read_to_string(&pyproject).map_err(|e| e.to_string()).and_then(|t| crate::config::from_pyproject(&t));
     match table {
