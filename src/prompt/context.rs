@@ -201,23 +201,16 @@ pub fn cut_marker(name: &str, lines: usize) -> String {
     format!("[{lines} more line{} of {what} cut to fit the prompt budget]", if lines == 1 { "" } else { "s" })
 }
 
-/// The header of a definition, decorators left out, on one line:
-/// `class Box(Base):`, `def open(self, path):`.
-pub fn header(source: &str, definition: &Definition) -> String {
-    let text = source.get(definition.keyword_start..definition.body.colon_end).unwrap_or("");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn enclosing(source: &str, module: &Module, definition: &Definition) -> String {
     let Some(parent) = definition.parent.and_then(|p| module.definitions.get(p)) else { return String::new() };
     let summary = parent.docstring.as_ref().map(|d| first_line(&d.value)).unwrap_or_default();
     let about = if summary.is_empty() { String::new() } else { format!(", whose docstring begins: {summary}") };
-    format!("It is defined inside `{}`{about}", header(source, parent))
+    format!("It is defined inside `{}`{about}", parent.header(source))
 }
 
 fn constructor(source: &str, module: &Module, class: usize) -> String {
     let init = module.children(Some(class)).find(|(_, d)| d.is_init());
-    init.map(|(_, d)| format!("Its constructor: `{}`", header(source, d))).unwrap_or_default()
+    init.map(|(_, d)| format!("Its constructor: `{}`", d.header(source))).unwrap_or_default()
 }
 
 fn callee_lines(callees: &[Callee]) -> String {

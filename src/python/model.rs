@@ -116,6 +116,13 @@ impl Definition {
     pub fn is_magic(&self) -> bool {
         self.name.len() > 4 && self.name.starts_with("__") && self.name.ends_with("__")
     }
+
+    /// The header from `def`/`class` through its colon, decorators left out,
+    /// each run of whitespace made one space: `def open(self, path):`.
+    pub fn header(&self, source: &str) -> String {
+        let text = source.get(self.keyword_start..self.body.colon_end).unwrap_or("");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 }
 
 /// Where the body of a definition is, for inserting a docstring.

@@ -738,7 +738,7 @@ fn signature(file: &SourceFile, definition: &Definition) -> String {
     let kinds = &*KINDS;
     let source = file.text();
     let (start, end) = (definition.keyword_start, definition.body.colon_end);
-    let collapsed = || source.get(start..end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+    let collapsed = || definition.header(source);
     // Most headers are one line of single spaces, no comment, no
     // continuation: the text is already what the tokens would give.
     let text = source.get(start..end).unwrap_or("");
