@@ -13,7 +13,7 @@ pub mod workspace;
 pub use decorators::decorator_kind;
 pub use extract::extract;
 pub use model::*;
-pub use parse::{EditError, ParseError, SourceFile, first_error_line, parse_tree};
+pub use parse::{EditError, ParseError, SourceFile, first_error_line, parse_tree, splice};
 
 /// Parses `source` and returns its source model.
 pub fn parse_module(source: &str) -> Result<Module, ParseError> {

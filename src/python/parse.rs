@@ -69,6 +69,13 @@ impl SourceFile {
         self.module.get_or_init(|| extract(&self.tree, &self.text))
     }
 
+    /// The text and its source model, the tree dropped: what a batch keeps
+    /// of a file between reading it and applying its edits.
+    pub fn into_text_and_module(mut self) -> (String, Module) {
+        let module = self.module.take().unwrap_or_else(|| extract(&self.tree, &self.text));
+        (self.text, module)
+    }
+
     /// Whether tree-sitter found an error or a missing node, from the tree
     /// alone (no source model built).
     pub fn has_syntax_errors(&self) -> bool {
@@ -106,29 +113,9 @@ impl SourceFile {
     /// (they must not overlap), then reparses once, incrementally. Any invalid
     /// range refuses them all, leaving the file as it was.
     pub fn apply_edits(&mut self, edits: &[(Range<usize>, &str)]) -> Result<(), EditError> {
+        let text = splice(&self.text, edits)?;
         let mut sorted: Vec<&(Range<usize>, &str)> = edits.iter().collect();
         sorted.sort_by_key(|(range, _)| (range.start, range.end));
-        let mut previous_end = 0;
-        for (range, _) in &sorted {
-            if range.start > range.end
-                || range.start < previous_end
-                || range.end > self.text.len()
-                || !self.text.is_char_boundary(range.start)
-                || !self.text.is_char_boundary(range.end)
-            {
-                return Err(EditError::OutOfRange { range: range.clone(), len: self.text.len() });
-            }
-            previous_end = range.end;
-        }
-        let added: usize = sorted.iter().map(|(_, text)| text.len()).sum();
-        let mut text = String::with_capacity(self.text.len() + added);
-        let mut at = 0;
-        for (range, new_text) in &sorted {
-            text.push_str(&self.text[at..range.start]);
-            text.push_str(new_text);
-            at = range.end;
-        }
-        text.push_str(&self.text[at..]);
 
         // From the last edit to the first, so that every position is still one
         // of the original text when its edit is described to the tree.
@@ -155,6 +142,35 @@ impl SourceFile {
         self.text = text;
         Ok(())
     }
+}
+
+/// `text` with `edits` applied, each given in offsets of `text` (they must
+/// not overlap). Any invalid range refuses them all.
+pub fn splice(text: &str, edits: &[(Range<usize>, &str)]) -> Result<String, EditError> {
+    let mut sorted: Vec<&(Range<usize>, &str)> = edits.iter().collect();
+    sorted.sort_by_key(|(range, _)| (range.start, range.end));
+    let mut previous_end = 0;
+    for (range, _) in &sorted {
+        if range.start > range.end
+            || range.start < previous_end
+            || range.end > text.len()
+            || !text.is_char_boundary(range.start)
+            || !text.is_char_boundary(range.end)
+        {
+            return Err(EditError::OutOfRange { range: range.clone(), len: text.len() });
+        }
+        previous_end = range.end;
+    }
+    let added: usize = sorted.iter().map(|(_, new_text)| new_text.len()).sum();
+    let mut spliced = String::with_capacity(text.len() + added);
+    let mut at = 0;
+    for (range, new_text) in &sorted {
+        spliced.push_str(&text[at..range.start]);
+        spliced.push_str(new_text);
+        at = range.end;
+    }
+    spliced.push_str(&text[at..]);
+    Ok(spliced)
 }
 
 /// Where text inserted at `start` ends.
