@@ -16,7 +16,7 @@ use crate::docstring::Docstring;
 use crate::docstring::answer::{self, Answer};
 use crate::docstring::insert::Target;
 use crate::engine::{DocstringWriter, Templates, WriteError, WriteRequest, Written};
-use crate::prompt::context::{Callee, Context};
+use crate::prompt::context::{Callee, Context, ModuleContext};
 use crate::prompt::never_send::NeverSend;
 use crate::prompt::redact;
 use crate::prompt::template::{PromptManager, PromptTemplate};
@@ -203,12 +203,12 @@ fn quoted(names: &[String]) -> String {
 /// code is shortened (the signature, the docstring and the lines that raise,
 /// return or yield stay; the middle of long runs of other lines gives way to
 /// a marker).
-fn job(writer: &ModelWriter, source: &Arc<str>, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
+fn job(writer: &ModelWriter, file: &FileShared, request: &WriteRequest<'_>) -> Result<Job, WriteError> {
     let client = &writer.client;
     let skeleton = Templates::skeleton(request)?;
     let path = request.path.map(PathBuf::from);
-    let (module_name, callees) = writer.surroundings(request, path.as_deref());
-    let mut context = Context::new(request, &skeleton, &module_name, &callees);
+    let callees = writer.callees(request, path.as_deref());
+    let mut context = Context::new(request, &skeleton, &file.context, &callees);
     let template = writer
         .templates
         .get(context.kind)
@@ -222,54 +222,65 @@ fn job(writer: &ModelWriter, source: &Arc<str>, request: &WriteRequest<'_>) -> R
         Target::Definition(index) => request.module.definitions.get(index).map_or("", |d| d.qualname.as_str()),
     };
     let scope = format!("{}:{qualname}", request.path.unwrap_or(""));
-    let truth = Truth { source: source.clone(), path, workspace: writer.workspace.clone() };
+    let truth = Truth { source: file.source.clone(), path, workspace: writer.workspace.clone() };
     Ok(Job { messages, skeleton, key, scope, truth })
 }
 
 impl ModelWriter {
-    /// The prompts and keys of `requests`, one copy of a file's text shared
-    /// by all its checks.
+    /// The prompts and keys of `requests`: what a file's prompts share (its
+    /// text for the checks, its module context) made once per file.
     fn jobs(&self, requests: &[WriteRequest<'_>]) -> Vec<Result<Job, WriteError>> {
-        let mut shared: Option<(&str, Arc<str>)> = None;
+        let mut shared: Option<(&str, FileShared)> = None;
         requests
             .iter()
             .map(|request| {
-                let source = match &shared {
-                    Some((text, copy)) if std::ptr::eq(*text, request.source) => copy.clone(),
-                    _ => {
-                        let copy: Arc<str> = Arc::from(request.source);
-                        shared = Some((request.source, copy.clone()));
-                        copy
-                    }
+                let (_, file) = match shared.take() {
+                    Some((text, file)) if std::ptr::eq(text, request.source) => shared.insert((text, file)),
+                    _ => shared.insert((request.source, self.file_shared(request))),
                 };
-                job(self, &source, request)
+                job(self, file, request)
             })
             .collect()
     }
 
-    /// The module's name as prompts show it, and the workspace functions the
-    /// target calls.
-    fn surroundings(&self, request: &WriteRequest<'_>, path: Option<&Path>) -> (String, Vec<Callee>) {
+    fn file_shared(&self, request: &WriteRequest<'_>) -> FileShared {
+        let path = request.path.map(Path::new);
         let stem = || path.and_then(Path::file_stem).and_then(|s| s.to_str()).unwrap_or("<module>").to_string();
-        let (Some(workspace), Some(path)) = (self.workspace.as_ref().and_then(|w| w.read().ok()), path) else {
-            return (stem(), Vec::new());
+        let name = match (self.workspace.as_ref().and_then(|w| w.read().ok()), path) {
+            (Some(workspace), Some(path)) => workspace.module_name(path),
+            _ => stem(),
         };
-        let callees = match request.target {
-            Target::Module => Vec::new(),
-            Target::Definition(index) => request.module.definitions.get(index).map_or_else(Vec::new, |definition| {
-                workspace
-                    .callees(path, &definition.qualname)
-                    .into_iter()
-                    .map(|symbol| Callee {
-                        name: format!("{}.{}", symbol.module, symbol.qualname),
-                        signature: symbol.signature.clone(),
-                        summary: symbol.summary.clone(),
-                    })
-                    .collect()
-            }),
-        };
-        (workspace.module_name(path), callees)
+        FileShared {
+            source: Arc::from(request.source),
+            context: ModuleContext::new(request.source, request.module, name),
+        }
     }
+
+    /// The workspace functions the target calls.
+    fn callees(&self, request: &WriteRequest<'_>, path: Option<&Path>) -> Vec<Callee> {
+        let (Some(workspace), Some(path)) = (self.workspace.as_ref().and_then(|w| w.read().ok()), path) else {
+            return Vec::new();
+        };
+        let Target::Definition(index) = request.target else { return Vec::new() };
+        request.module.definitions.get(index).map_or_else(Vec::new, |definition| {
+            workspace
+                .callees(path, &definition.qualname)
+                .into_iter()
+                .map(|symbol| Callee {
+                    name: format!("{}.{}", symbol.module, symbol.qualname),
+                    signature: symbol.signature.clone(),
+                    summary: symbol.summary.clone(),
+                })
+                .collect()
+        })
+    }
+}
+
+/// What every job of one file shares.
+struct FileShared {
+    /// One copy of the file's text for all its checks.
+    source: Arc<str>,
+    context: ModuleContext,
 }
 
 fn fitted(
@@ -335,7 +346,7 @@ impl DocstringWriter for ModelWriter {
         if let Some(pattern) = self.never_sent(request) {
             return withheld(request, pattern);
         }
-        let job = job(self, &Arc::from(request.source), request)?;
+        let job = job(self, &self.file_shared(request), request)?;
         self.runtime.block_on(ask(self.client.clone(), self.cache.clone(), job))
     }
 

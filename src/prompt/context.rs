@@ -32,6 +32,31 @@ pub struct Callee {
     pub summary: Option<String>,
 }
 
+/// What every prompt of one module shares, made once per module.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModuleContext {
+    /// The module's dotted name in the workspace.
+    pub name: String,
+    /// The `imports` part.
+    imports: String,
+    /// The `module_docstring` part (for definitions).
+    docstring: String,
+}
+
+impl ModuleContext {
+    /// `name` names the module in the workspace.
+    pub fn new(source: &str, module: &Module, name: String) -> Self {
+        let docstring = module
+            .docstring
+            .as_ref()
+            .map(|docstring| first_paragraph(&docstring.value))
+            .filter(|paragraph| !paragraph.is_empty())
+            .map(|paragraph| format!("The module's docstring begins: {paragraph}"))
+            .unwrap_or_default();
+        ModuleContext { name, imports: imports(source), docstring }
+    }
+}
+
 /// Every variable's value for one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
@@ -42,15 +67,16 @@ pub struct Context {
 
 impl Context {
     /// The context of `request`'s target: `skeleton` gives the entries,
-    /// `module_name` names the module in the workspace, `callees` are the
-    /// workspace functions the target calls.
-    pub fn new(request: &WriteRequest<'_>, skeleton: &Docstring, module_name: &str, callees: &[Callee]) -> Self {
+    /// `shared` what the module's prompts share, `callees` are the workspace
+    /// functions the target calls.
+    pub fn new(request: &WriteRequest<'_>, skeleton: &Docstring, shared: &ModuleContext, callees: &[Callee]) -> Self {
         let module = request.module;
+        let module_name = shared.name.as_str();
         let mut context = Context { kind: TemplateKind::Module, values: vec![String::new(); VARIABLES.len()] };
         context.set("module_name", module_name.to_string());
         context.set("style", request.options.style.as_str().to_string());
         context.set("entries", entries(skeleton));
-        context.set("imports", imports(request.source));
+        context.set("imports", shared.imports.clone());
         let existing = match request.target {
             Target::Module => {
                 context.set("kind", "module".into());
@@ -70,12 +96,7 @@ impl Context {
                 context.set("code", definition_source(request.source, definition.range.clone()).to_string());
                 context.set("enclosing", enclosing(request.source, module, definition));
                 context.set("constructor", constructor(request.source, module, index));
-                if let Some(docstring) = &module.docstring {
-                    let paragraph = first_paragraph(&docstring.value);
-                    if !paragraph.is_empty() {
-                        context.set("module_docstring", format!("The module's docstring begins: {paragraph}"));
-                    }
-                }
+                context.set("module_docstring", shared.docstring.clone());
                 context.set("callees", callee_lines(callees));
                 definition.docstring.as_ref()
             }
@@ -274,7 +295,8 @@ mod tests {
         let module = file.module();
         let request = WriteRequest { path: None, source: SOURCE, module, target, options };
         let skeleton = Templates::skeleton(&request).unwrap();
-        Context::new(&request, &skeleton, "pkg.boxes", callees)
+        let shared = ModuleContext::new(SOURCE, module, "pkg.boxes".to_string());
+        Context::new(&request, &skeleton, &shared, callees)
     }
 
     fn user(messages: &[ChatMessage]) -> &str {
