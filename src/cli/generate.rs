@@ -12,13 +12,13 @@ use super::write::write_atomically;
 use crate::cache;
 use crate::config::Settings;
 use crate::docstring::Style;
-use crate::engine::batch::BatchFile;
+use crate::engine::batch::{BatchFile, Prepared};
 use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
 use crate::files::{FileFilter, python_files, read_parsed, read_source};
-use crate::llm::{Client, ModelWriter};
+use crate::llm::{Client, ModelConfig, ModelWriter};
 use crate::prompt::template::PromptManager;
 use crate::python::workspace::{FileEntry, WorkspaceIndex};
-use crate::python::{self, SourceFile, source_text};
+use crate::python::{self, Module, SourceFile, source_text};
 
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
@@ -124,19 +124,22 @@ impl Outcome {
     }
 }
 
+/// What happened to each file.
+type Outcomes = Vec<(PathBuf, Outcome)>;
+
+/// A file read, with the answers written ahead for it.
+type WithAnswers<'w> = (Loaded, Option<Prepared<'w>>);
+
 /// The model writer, when a model is configured and wanted.
 struct Model {
     writer: ModelWriter,
-    /// What the prompts know of the project.
-    workspace: Arc<RwLock<WorkspaceIndex>>,
-    /// The project's directory (pyproject.toml, else .git, else the path).
-    root: Option<PathBuf>,
     concurrency: usize,
     // Runs the requests; dropped after the writer.
     _runtime: tokio::runtime::Runtime,
 }
 
-fn model(args: &GenerateArgs, settings: &Settings) -> Result<Option<Model>> {
+/// The model's configuration, when one is configured and wanted.
+fn model_config(args: &GenerateArgs, settings: &Settings) -> Result<Option<ModelConfig>> {
     if args.offline {
         return Ok(None);
     }
@@ -163,27 +166,33 @@ fn model(args: &GenerateArgs, settings: &Settings) -> Result<Option<Model>> {
     let config = model_settings.resolve(&lookup).map_err(|e| {
         anyhow::anyhow!("the model is not fully configured: {e} (or use --offline to write from templates)")
     })?;
-    let Some(config) = config else {
+    if config.is_none() {
         // Templates are the fallback, so the tool is useful on a fresh machine.
         eprintln!("docwright: no model is configured; writing docstrings from templates (as with --offline)");
-        return Ok(None);
-    };
+    }
+    Ok(config)
+}
+
+/// Starts the client, loads the prompt templates and opens the answer cache.
+fn start_model(
+    config: &ModelConfig,
+    settings: &Settings,
+    root: Option<&Path>,
+    workspace: Arc<RwLock<WorkspaceIndex>>,
+) -> Result<Model> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the model client's runtime")?;
-    let client = Client::from_config(&config).map_err(|e| anyhow::anyhow!("the model client: {e}"))?;
+    let client = Client::from_config(config).map_err(|e| anyhow::anyhow!("the model client: {e}"))?;
     // A template that does not load stops the run: a typo must not quietly
     // fall back to the built-in prompt.
-    let root = super::project_root(&args.paths);
-    let templates =
-        PromptManager::load(&config.templates, root.as_deref()).map_err(|e| anyhow::anyhow!("prompt template {e}"))?;
-    let workspace = Arc::new(RwLock::new(WorkspaceIndex::new(root.clone())));
+    let templates = PromptManager::load(&config.templates, root).map_err(|e| anyhow::anyhow!("prompt template {e}"))?;
     let mut writer = ModelWriter::new(Arc::new(client), runtime.handle().clone())
         .with_never_send(config.never_send.clone())
         .with_templates(templates)
-        .with_workspace(workspace.clone());
+        .with_workspace(workspace);
     let (answers, warning) = runtime.block_on(cache::open::open(&settings.cache));
     if let Some(warning) = warning {
         eprintln!("docwright: warning: {warning}");
@@ -191,7 +200,7 @@ fn model(args: &GenerateArgs, settings: &Settings) -> Result<Option<Model>> {
     if let Some(answers) = answers {
         writer = writer.with_cache(answers);
     }
-    Ok(Some(Model { writer, workspace, root, concurrency: config.concurrency, _runtime: runtime }))
+    Ok(Model { writer, concurrency: config.concurrency, _runtime: runtime })
 }
 
 pub fn run(args: &GenerateArgs) -> Result<i32> {
@@ -201,16 +210,22 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
         bail!("--width {width} is too small (at least 20)");
     }
     let settings = super::project_settings(&args.paths);
-    let model = model(args, &settings)?;
+    let config = model_config(args, &settings)?;
     let filter = FileFilter::new(&args.filter.include, &args.filter.exclude)?;
-    let files = python_files(&args.paths, &filter)?;
     let options = args.engine_options(&settings);
-    let outcomes = match &model {
-        // Reading, parsing, cached answers and editing run a thread per core
-        // (each thread that parses sets up its own allocator and parser);
-        // docstrings that wait on the network, more at once.
-        Some(model) => document_with_model(&args.paths, &files, &options, model, args.write),
-        None => files.par_iter().map(|path| (path.clone(), process(path, &options, &Templates, args.write))).collect(),
+    let (files, outcomes, model) = match &config {
+        Some(config) => {
+            let (files, outcomes, model) = document_with_model(args, &settings, config, &filter, &options)?;
+            (files, outcomes, Some(model))
+        }
+        // Reading, parsing and editing run a thread per core (each thread
+        // that parses sets up its own allocator and parser).
+        None => {
+            let files = python_files(&args.paths, &filter)?;
+            let outcomes =
+                files.par_iter().map(|path| (path.clone(), process(path, &options, &Templates, args.write))).collect();
+            (files, outcomes, None)
+        }
     };
 
     let stdout = std::io::stdout();
@@ -297,22 +312,26 @@ fn process(path: &Path, options: &EngineOptions, writer: &dyn DocstringWriter, w
 }
 
 fn try_process(path: &Path, options: &EngineOptions, writer: &dyn DocstringWriter, write: bool) -> Result<Outcome> {
-    let loaded = load(path)?;
-    let plan = engine::edits(Some(&loaded.name), loaded.file.text(), loaded.file.module(), options, writer);
+    let (loaded, ()) = load(path, |_, _| ())?;
+    let plan = engine::edits(Some(&loaded.name), &loaded.text, &loaded.module, options, writer);
     finish(path, loaded, plan, write)
 }
 
-/// A file read and parsed, and how to write it back.
+/// A file read, with its source model, and how to write it back. Its tree is
+/// dropped once the source model is made: a batch holds many files at once.
 struct Loaded {
     bytes: Vec<u8>,
     encoding: source_text::SourceEncoding,
     bom: bool,
-    file: SourceFile,
+    text: String,
+    module: Module,
     /// The absolute path, as cached answers are filed under it.
     name: String,
 }
 
-fn load(path: &Path) -> Result<Loaded> {
+/// Reads and parses the file at `path`; `with_tree` sees it, by its absolute
+/// name, before the tree is dropped.
+fn load<T>(path: &Path, with_tree: impl FnOnce(&str, &SourceFile) -> T) -> Result<(Loaded, T)> {
     let (bytes, source) = read_source(path)?;
     let (encoding, bom) = (source.encoding, source.bom);
     let file = SourceFile::parse(source.text).with_context(|| path.display().to_string())?;
@@ -323,27 +342,30 @@ fn load(path: &Path) -> Result<Loaded> {
             .unwrap_or_default();
         bail!("{}: has syntax errors{near}; fix them first", path.display());
     }
-    Ok(Loaded { bytes, encoding, bom, file, name: canonical_name(path) })
+    let name = canonical_name(path);
+    let seen = with_tree(&name, &file);
+    let (text, module) = file.into_text_and_module();
+    Ok((Loaded { bytes, encoding, bom, text, module, name }, seen))
 }
 
 type PlanResult = Result<engine::ModulePlan, engine::EngineError>;
 
 /// Applies `plan` to the loaded file, and writes it when asked.
 fn finish(path: &Path, loaded: Loaded, plan: PlanResult, write: bool) -> Result<Outcome> {
-    let Loaded { bytes, encoding, bom, mut file, .. } = loaded;
+    let Loaded { bytes, encoding, bom, text: original, .. } = loaded;
     let engine::ModulePlan { edits: planned, failures } = plan.with_context(|| path.display().to_string())?;
     if planned.is_empty() {
         return Ok(Outcome::Unchanged { failures });
     }
-    let original = file.text().to_string();
     let edits: Vec<_> = planned.iter().map(|p| (p.edit.range.clone(), p.edit.new_text.as_str())).collect();
-    // A last guard: the result must parse as cleanly as the original did. The
-    // reparse is incremental, so the guard costs a fraction of a parse.
-    file.apply_edits(&edits).with_context(|| path.display().to_string())?;
-    if file.has_syntax_errors() {
+    let edited = python::splice(&original, &edits).with_context(|| path.display().to_string())?;
+    // A last guard: the result must parse as cleanly as the original did. A
+    // fresh parse: the original's tree is gone, and an incremental reparse of
+    // a tree made long before costs as much.
+    let parsed = python::parse_tree(&edited, None).with_context(|| path.display().to_string())?;
+    if parsed.root_node().has_error() {
         bail!("{}: the edited text would not parse; the file is left as it was (please report this)", path.display());
     }
-    let edited = file.text().to_string();
     if write {
         let new_bytes = source_text::encode(&edited, encoding, bom)
             .with_context(|| format!("{}: cannot be written back", path.display()))?;
@@ -353,73 +375,120 @@ fn finish(path: &Path, loaded: Loaded, plan: PlanResult, write: bool) -> Result<
 }
 
 /// Every file with the model: all read and indexed first, so docstrings are
-/// written callees first and each prompt shows what its code calls.
+/// written callees first and each prompt shows what its code calls. Returns
+/// the files found, what happened to each, and the model, for its figures.
 fn document_with_model(
+    args: &GenerateArgs,
+    settings: &Settings,
+    config: &ModelConfig,
+    filter: &FileFilter,
+    options: &EngineOptions,
+) -> Result<(Vec<PathBuf>, Outcomes, Model)> {
+    let root = super::project_root(&args.paths);
+    let workspace = Arc::new(RwLock::new(WorkspaceIndex::new(root.clone())));
+    std::thread::scope(|scope| {
+        // The client, the templates and the cache start while the files are
+        // found, read and indexed.
+        let starting = scope.spawn(|| start_model(config, settings, root.as_deref(), workspace.clone()));
+        let files = python_files(&args.paths, filter)?;
+        let loaded = read_and_index(&args.paths, &files, root.as_deref(), &workspace);
+        let model = starting.join().map_err(|_| anyhow::anyhow!("the model client stopped while starting"))??;
+        let outcomes = write_with_model(&files, loaded, options, &model, &workspace, args.write);
+        Ok((files, outcomes, model))
+    })
+}
+
+/// Reads and parses `files` and indexes them, with the rest of the project
+/// below `root` (what the code calls may live there).
+fn read_and_index(
     given_paths: &[PathBuf],
     files: &[PathBuf],
-    options: &EngineOptions,
-    model: &Model,
-    write: bool,
-) -> Vec<(PathBuf, Outcome)> {
-    let loaded: Vec<Result<Loaded>> = files.par_iter().map(|path| load(path)).collect();
-    let workspace = &model.workspace;
-    // The rest of the project too: what the code calls may live there
-    // (not when the project is what was given: it is read already). Each
-    // file's entry is made in parallel, its tree dropped once indexed, then
-    // all are added under one lock.
-    let given: HashSet<&str> = loaded.iter().flatten().map(|l| l.name.as_str()).collect();
-    let others: Vec<PathBuf> = model
-        .root
-        .as_ref()
-        .filter(|root| !given_paths.iter().any(|p| std::fs::canonicalize(p).is_ok_and(|p| &p == *root)))
-        .and_then(|root| python_files(std::slice::from_ref(root), &FileFilter::default()).ok())
+    root: Option<&Path>,
+    workspace: &RwLock<WorkspaceIndex>,
+) -> Vec<Result<Loaded>> {
+    // Not when the project is what was given: it is read already.
+    let others: Vec<PathBuf> = root
+        .filter(|root| !given_paths.iter().any(|p| std::fs::canonicalize(p).is_ok_and(|p| p == *root)))
+        .and_then(|root| python_files(&[root.to_path_buf()], &FileFilter::default()).ok())
         .unwrap_or_default();
-    let entries: Vec<FileEntry> = match workspace.read() {
+    // Each file read, parsed and its index entry made in one step, in
+    // parallel, its tree dropped at once; then all entries are added under
+    // one lock.
+    let (loaded, entries): (Vec<Result<Loaded>>, Vec<FileEntry>) = match workspace.read() {
         Ok(index) => {
-            let of_given = loaded.par_iter().flatten().map(|l| index.entry(Path::new(&l.name), &l.file));
-            let of_others = others.into_par_iter().filter_map(|path| {
-                let path = std::fs::canonicalize(&path).unwrap_or(path);
-                if given.contains(path.display().to_string().as_str()) {
-                    return None;
-                }
-                read_parsed(&path).map(|file| index.entry(&path, &file))
-            });
-            of_given.chain(of_others).collect()
+            let (loaded, entries): (Vec<Result<Loaded>>, Vec<Option<FileEntry>>) = files
+                .par_iter()
+                .map(|path| match load(path, |name, file| index.entry(Path::new(name), file)) {
+                    Ok((loaded, entry)) => (Ok(loaded), Some(entry)),
+                    Err(error) => (Err(error), None),
+                })
+                .unzip();
+            let mut entries: Vec<FileEntry> = entries.into_iter().flatten().collect();
+            let given: HashSet<&str> = loaded.iter().flatten().map(|l| l.name.as_str()).collect();
+            let of_others: Vec<FileEntry> = others
+                .into_par_iter()
+                .filter_map(|path| {
+                    let path = std::fs::canonicalize(&path).unwrap_or(path);
+                    if given.contains(path.display().to_string().as_str()) {
+                        return None;
+                    }
+                    read_parsed(&path).map(|file| index.entry(&path, &file))
+                })
+                .collect();
+            entries.extend(of_others);
+            (loaded, entries)
         }
-        Err(_) => Vec::new(),
+        Err(_) => (files.par_iter().map(|path| load(path, |_, _| ()).map(|(loaded, ())| loaded)).collect(), Vec::new()),
     };
     if let Ok(mut index) = workspace.write() {
         for entry in entries {
             index.add(entry);
         }
     }
-    let ready: Vec<&Loaded> = loaded.iter().flatten().collect();
-    let batch: Vec<BatchFile<'_>> = ready
+    loaded
+}
+
+/// Asks (or finds cached) every docstring the loaded files need, callees
+/// first, then edits each file.
+fn write_with_model(
+    files: &[PathBuf],
+    loaded: Vec<Result<Loaded>>,
+    options: &EngineOptions,
+    model: &Model,
+    workspace: &RwLock<WorkspaceIndex>,
+    write: bool,
+) -> Outcomes {
+    let batch: Vec<BatchFile<'_>> = loaded
         .iter()
+        .flatten()
         .map(|loaded| BatchFile {
             path: Path::new(&loaded.name),
             name: &loaded.name,
-            source: loaded.file.text(),
-            module: loaded.file.module(),
+            source: &loaded.text,
+            module: &loaded.module,
         })
         .collect();
-    let mut plans =
-        engine::batch::edits_callee_first(&batch, options, &model.writer, model.concurrency.clamp(1, 64), workspace)
-            .into_iter();
-    // Each file read with its plan (files that could not be read have none).
-    let paired: Vec<(&PathBuf, Result<(Loaded, PlanResult)>)> = files
-        .iter()
-        .zip(loaded)
-        .map(|(path, loaded)| {
-            (path, loaded.map(|loaded| (loaded, plans.next().unwrap_or_else(|| Ok(engine::ModulePlan::default())))))
-        })
-        .collect();
+    let answers =
+        engine::batch::write_callee_first(&batch, options, &model.writer, model.concurrency.clamp(1, 64), workspace);
+    drop(batch);
+    // Each file read with its answers (files that could not be read have
+    // none), then planned and edited in one step.
+    let mut answers = answers.into_iter();
+    let paired: Vec<(&PathBuf, Result<WithAnswers<'_>>)> =
+        files.iter().zip(loaded).map(|(path, loaded)| (path, loaded.map(|l| (l, answers.next())))).collect();
     let started = std::time::Instant::now();
-    let outcomes: Vec<(PathBuf, Outcome)> = paired
+    let outcomes: Outcomes = paired
         .into_par_iter()
         .map(|(path, paired)| {
             let outcome = paired
-                .and_then(|(loaded, plan)| finish(path, loaded, plan, write))
+                .and_then(|(loaded, answers)| {
+                    let writer: &dyn DocstringWriter = match &answers {
+                        Some(answers) => answers,
+                        None => &model.writer,
+                    };
+                    let plan = engine::edits(Some(&loaded.name), &loaded.text, &loaded.module, options, writer);
+                    finish(path, loaded, plan, write)
+                })
                 .unwrap_or_else(|error| Outcome::Skipped(format!("{error:#}")));
             (path.clone(), outcome)
         })

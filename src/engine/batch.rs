@@ -9,7 +9,7 @@ use std::sync::{Mutex, OnceLock, RwLock};
 
 use rayon::prelude::*;
 
-use super::{DocstringWriter, EngineError, EngineOptions, ModulePlan, WriteError, WriteRequest, Written};
+use super::{DocstringWriter, EngineOptions, WriteError, WriteRequest, Written};
 use crate::docstring::insert::Target;
 use crate::prompt::order::callee_first_waves;
 use crate::python::Module;
@@ -25,19 +25,20 @@ pub struct BatchFile<'a> {
     pub module: &'a Module,
 }
 
-/// The edits for every file, in the order given. Fresh docstrings are asked
-/// of `writer` in waves over the call graph; each wave's summaries go into
+/// The answers for every file, in the order given, each to hand to
+/// `engine::edits` for that file. Fresh docstrings are asked of `writer` in
+/// waves over the call graph; each wave's summaries go into
 /// `workspace` before the next wave's prompts are made. The files of a wave
 /// are written in parallel: what is ready at once (cached answers) on the
 /// current rayon pool, the rest on `network_threads` threads, started only
 /// when something has to wait on the network.
-pub fn edits_callee_first(
+pub fn write_callee_first<'w>(
     files: &[BatchFile<'_>],
     options: &EngineOptions,
-    writer: &dyn DocstringWriter,
+    writer: &'w dyn DocstringWriter,
     network_threads: usize,
     workspace: &RwLock<WorkspaceIndex>,
-) -> Vec<Result<ModulePlan, EngineError>> {
+) -> Vec<Prepared<'w>> {
     let writers: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     // Every docstring to write, as (file, target).
     let nodes: Vec<(usize, Target)> = files
@@ -136,14 +137,7 @@ pub fn edits_callee_first(
             answers[f].insert(target, result);
         }
     }
-    files
-        .par_iter()
-        .zip(answers)
-        .map(|(file, answers)| {
-            let prepared = Prepared { answers: Mutex::new(answers), writer };
-            super::edits(Some(file.name), file.source, file.module, options, &prepared)
-        })
-        .collect()
+    answers.into_iter().map(|answers| Prepared { answers: Mutex::new(answers), writer }).collect()
 }
 
 /// `from -> to` for each docstring to write whose definition calls another
@@ -176,9 +170,9 @@ fn call_edges(
     edges
 }
 
-/// Answers written ahead, handed to the per-file engine; anything not
-/// written ahead goes to the writer itself.
-struct Prepared<'a> {
+/// One file's answers written ahead, handed to the per-file engine; anything
+/// not written ahead goes to the writer itself.
+pub struct Prepared<'a> {
     answers: Mutex<HashMap<Target, Result<Written, WriteError>>>,
     writer: &'a dyn DocstringWriter,
 }
