@@ -14,11 +14,11 @@ use crate::config::Settings;
 use crate::docstring::Style;
 use crate::engine::batch::BatchFile;
 use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
-use crate::files::{FileFilter, python_files, read_parsed, read_source};
+use crate::files::{CheckedFile, FileFilter, python_files, read_checked, read_parsed};
 use crate::llm::{Client, ModelWriter};
 use crate::prompt::template::PromptManager;
 use crate::python::workspace::{FileEntry, WorkspaceIndex};
-use crate::python::{self, SourceFile, source_text};
+use crate::python::{SourceFile, source_text};
 
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
@@ -313,16 +313,7 @@ struct Loaded {
 }
 
 fn load(path: &Path) -> Result<Loaded> {
-    let (bytes, source) = read_source(path)?;
-    let (encoding, bom) = (source.encoding, source.bom);
-    let file = SourceFile::parse(source.text).with_context(|| path.display().to_string())?;
-    if file.has_syntax_errors() {
-        // Say where, or the user is left searching the file.
-        let near = python::first_error_line(file.tree())
-            .map(|line| format!(" (the first near line {line})"))
-            .unwrap_or_default();
-        bail!("{}: has syntax errors{near}; fix them first", path.display());
-    }
+    let CheckedFile { bytes, encoding, bom, file } = read_checked(path)?;
     Ok(Loaded { bytes, encoding, bom, file, name: canonical_name(path) })
 }
 
