@@ -185,12 +185,27 @@ def jobs_for(root, report, filenames, every_file_reported):
     return jobs, problems
 
 
-def describe(categories, refused_counted):
-    names = ", ".join(sorted(os.path.basename(p) for p in refused_counted))
-    return (f"{categories.get('refused', 0)} files Python refuses were skipped by docwright; "
-            f"{len(refused_counted)} it refuses were read by tree-sitter and counted by docwright, "
-            f"without a reference to compare with ({names}); "
-            f"{categories.get('gap', 0)} known grammar gaps skipped")
+class Outcome:
+    """What the files of one comparison came to."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        self.categories = {}
+        self.refused_counted = []
+
+    def note(self, path, category, problem):
+        self.categories[category] = self.categories.get(category, 0) + 1
+        if problem:
+            self.problems.append(problem)
+        if category == "refused-counted":
+            self.refused_counted.append(path)
+
+    def describe(self):
+        names = ", ".join(sorted(os.path.basename(p) for p in self.refused_counted))
+        return (f"{self.categories.get('refused', 0)} files Python refuses were skipped by docwright; "
+                f"{len(self.refused_counted)} it refuses were read by tree-sitter and counted by docwright, "
+                f"without a reference to compare with ({names}); "
+                f"{self.categories.get('gap', 0)} known grammar gaps skipped; {len(self.problems)} mismatches")
 
 
 def compare_coverage(pool, root, excluded, report_path, flags):
@@ -199,15 +214,11 @@ def compare_coverage(pool, root, excluded, report_path, flags):
         paths=[root], conf=interrogate_config_for(flags), excluded=(excluded,))
     filenames = [os.path.normpath(f) for f in interrogator.get_filenames_from_paths()]
     jobs, problems = jobs_for(root, report, filenames, every_file_reported=False)
-    categories, refused_counted, expected_results = {}, [], {}
+    outcome, expected_results = Outcome(problems), {}
     compared = nodes = 0
     work = [(path, flags, skipped, gap) for path, skipped, gap in jobs]
     for path, category, expected, problem in pool.imap_unordered(coverage_job, work, chunksize=8):
-        categories[category] = categories.get(category, 0) + 1
-        if problem:
-            problems.append(problem)
-        if category == "refused-counted":
-            refused_counted.append(path)
+        outcome.note(path, category, problem)
         if category not in ("read", "pep263"):
             continue
         expected_results[path] = expected and Tallied(expected)
@@ -227,7 +238,7 @@ def compare_coverage(pool, root, excluded, report_path, flags):
             problems.append(f"{path}: interrogate {short(expected)}, docwright {short(got)}")
     # interrogate's own totals and verdict, over the files it has an answer for
     # and docwright's counts of the files only docwright reads.
-    for path in refused_counted:
+    for path in outcome.refused_counted:
         actual = report["by_path"].get(path)
         expected_results[path] = actual and Tallied(actual)
     interrogator._get_file_coverage = expected_results.get
@@ -242,8 +253,8 @@ def compare_coverage(pool, root, excluded, report_path, flags):
         print(line)
     name = " ".join(flags) or "default options"
     print(f"coverage ({name}): compared {compared} files ({nodes} nodes; total {expected_total}), "
-          f"{categories.get('pep263', 0)} of them read by interrogate only as Python reads them; "
-          f"{describe(categories, refused_counted)}; {len(problems)} mismatches")
+          f"{outcome.categories.get('pep263', 0)} of them read by interrogate only as Python reads them; "
+          f"{outcome.describe()}")
     return problems
 
 
@@ -260,14 +271,10 @@ def compare_complexity(pool, root, excluded, report_path):
         subdirectories[:] = [d for d in subdirectories if os.path.join(directory, d) != excluded]
         filenames.extend(os.path.join(directory, f) for f in files if f.endswith(".py"))
     jobs, problems = jobs_for(root, report, filenames, every_file_reported=True)
-    categories, refused_counted = {}, []
+    outcome = Outcome(problems)
     compared = graphs = 0
     for path, category, expected, problem in pool.imap_unordered(complexity_job, jobs, chunksize=8):
-        categories[category] = categories.get(category, 0) + 1
-        if problem:
-            problems.append(problem)
-        if category == "refused-counted":
-            refused_counted.append(path)
+        outcome.note(path, category, problem)
         if expected is None:
             continue
         actual = report["by_path"][path]
@@ -280,8 +287,7 @@ def compare_complexity(pool, root, excluded, report_path):
                             f"first differences (mccabe, docwright): {differences}")
     for line in problems:
         print(line)
-    print(f"complexity: compared {compared} files ({graphs} graphs); {describe(categories, refused_counted)}; "
-          f"{len(problems)} mismatches")
+    print(f"complexity: compared {compared} files ({graphs} graphs); {outcome.describe()}")
     return problems
 
 
