@@ -40,7 +40,7 @@ struct FileReport<'a> {
 
 pub fn run(args: &ComplexityArgs) -> Result<i32> {
     let filter = FileFilter::new(&args.filter.include, &args.filter.exclude)?;
-    let measured = measure_files(&args.paths, &filter, |_, file| graphs(file))?;
+    let measured = measure_files(&args.paths, &filter, |_, file| Ok(graphs(file)?))?;
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for entry in &measured {

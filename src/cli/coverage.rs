@@ -152,7 +152,7 @@ pub fn run(args: &CoverageArgs) -> Result<i32> {
     let filter = FileFilter::new(&args.filter.include, &exclude)?;
     let measured = measure_files(&args.paths, &filter, |path, file| {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        file_coverage(&name, file, &options)
+        Ok(file_coverage(&name, file, &options))
     })?;
     let mut files: Vec<(&str, &FileCoverage)> = Vec::new();
     let mut skipped = Vec::new();

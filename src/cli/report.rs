@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -25,19 +25,22 @@ pub enum Measured<T> {
 }
 
 /// `measure` applied to each Python file under `paths` that reads, decodes
-/// and parses without syntax errors, in path order.
+/// and parses without syntax errors, in path order; a file it fails on is
+/// skipped too.
 pub fn measure_files<T: Send>(
     paths: &[PathBuf],
     filter: &FileFilter,
-    measure: impl Fn(&Path, &SourceFile) -> T + Sync,
+    measure: impl Fn(&Path, &SourceFile) -> Result<T> + Sync,
 ) -> Result<Vec<Measured<T>>> {
     let files = python_files(paths, filter)?;
     Ok(files
         .par_iter()
         .map(|path| {
             let display = path.display().to_string();
-            match read_checked(path) {
-                Ok(checked) => Measured::Done(display, measure(path, &checked.file)),
+            let measured =
+                read_checked(path).and_then(|checked| measure(path, &checked.file).with_context(|| display.clone()));
+            match measured {
+                Ok(value) => Measured::Done(display, value),
                 Err(error) => Measured::Skipped(Skipped { path: display, error: format!("{error:#}") }),
             }
         })

@@ -42,11 +42,24 @@ pub struct Graph {
 
 /// The graphs of a parsed file, in mccabe's order (the order their names were
 /// first met).
-pub fn graphs(file: &SourceFile) -> Vec<Graph> {
+pub fn graphs(file: &SourceFile) -> Result<Vec<Graph>, TooDeep> {
     let mut visitor = Visitor { source: file.text(), ..Visitor::default() };
     visitor.statements(Some(file.tree().root_node()));
-    visitor.graphs
+    if visitor.too_deep {
+        return Err(TooDeep);
+    }
+    Ok(visitor.graphs)
 }
+
+/// Blocks nested deeper than Python allows: 99 levels of indentation, and a
+/// one-line block in the deepest (the module is level 0). The walk is
+/// recursive, as mccabe's is; it stops there instead of running out of stack
+/// on a file Python refuses anyway.
+const MAX_DEPTH: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("blocks nested more than {MAX_DEPTH} deep, which Python refuses (at most 99 levels of indentation)")]
+pub struct TooDeep;
 
 /// A node of a path graph; `NONE` stands for Python's `None`, which mccabe
 /// would connect like any node if a path ever started from nowhere.
@@ -109,6 +122,9 @@ struct Visitor<'s> {
     graphs: Vec<Graph>,
     /// Position in `graphs` of each key (`classname` + name).
     keys: HashMap<String, usize>,
+    /// Blocks around the statements being walked (the module's are at 0).
+    depth: usize,
+    too_deep: bool,
 }
 
 impl<'t> Visitor<'_> {
@@ -116,11 +132,23 @@ impl<'t> Visitor<'_> {
     /// are not statements).
     fn statements(&mut self, block: Option<Node<'t>>) {
         let Some(block) = block else { return };
-        let mut cursor = block.walk();
-        let statements: Vec<Node<'t>> = block.named_children(&mut cursor).filter(|n| !n.is_extra()).collect();
-        for statement in statements {
-            self.statement(statement);
+        if self.too_deep {
+            return;
         }
+        let depth = self.depth;
+        if block.parent().is_some() {
+            self.depth += 1;
+        }
+        if self.depth > MAX_DEPTH {
+            self.too_deep = true;
+        } else {
+            let mut cursor = block.walk();
+            let statements: Vec<Node<'t>> = block.named_children(&mut cursor).filter(|n| !n.is_extra()).collect();
+            for statement in statements {
+                self.statement(statement);
+            }
+        }
+        self.depth = depth;
     }
 
     fn statement(&mut self, node: Node<'t>) {
@@ -191,12 +219,7 @@ impl<'t> Visitor<'_> {
 
     /// An `if` (or `elif`) with its consequence and the clauses after it.
     fn if_chain(&mut self, node: Node<'t>, consequence: Option<Node<'t>>, alternatives: &[Node<'t>]) {
-        let orelse = match alternatives.split_first() {
-            None => OrElse::Nothing,
-            Some((first, rest)) if first.kind() == "elif_clause" => OrElse::Elif(*first, rest),
-            Some((first, _)) => OrElse::Block(body(*first)),
-        };
-        self.subgraph(node, format!("If {}", line(node)), consequence, &[], orelse);
+        self.subgraph(node, format!("If {}", line(node)), consequence, &[], orelse_of(alternatives));
     }
 
     fn simple(&mut self) {
@@ -238,36 +261,55 @@ impl<'t> Visitor<'_> {
 
     /// mccabe's `_subgraph_parse`: the body, each extra block and the `else`
     /// (or the branch around the body when there is none) all start at
-    /// `pathnode` and meet at a new node.
+    /// `pathnode` and meet at a new node. An `elif` is an `if` in the `else`:
+    /// mccabe recurses into it; here a chain of them is walked in a loop and
+    /// joined on the way back, as a chain can be thousands long.
     fn subgraph_parse(
         &mut self,
-        pathnode: Option<PathNode>,
-        body: Option<Node<'t>>,
-        extra: &[Option<Node<'t>>],
-        orelse: OrElse<'t, '_>,
+        mut pathnode: Option<PathNode>,
+        mut body: Option<Node<'t>>,
+        mut extra: &[Option<Node<'t>>],
+        mut orelse: OrElse<'t, '_>,
     ) {
-        let mut loose_ends = Vec::with_capacity(extra.len() + 2);
-        self.tail = pathnode;
-        self.statements(body);
-        loose_ends.push(self.tail);
-        for block in extra {
+        // The branches still open around the `elif` being walked.
+        let mut open = Vec::new();
+        loop {
+            let mut loose_ends = Vec::with_capacity(extra.len() + 2);
             self.tail = pathnode;
-            self.statements(*block);
+            self.statements(body);
             loose_ends.push(self.tail);
-        }
-        match orelse {
-            OrElse::Nothing => loose_ends.push(pathnode),
-            OrElse::Block(block) => {
+            for block in extra {
                 self.tail = pathnode;
-                self.statements(block);
+                self.statements(*block);
                 loose_ends.push(self.tail);
             }
-            OrElse::Elif(clause, rest) => {
-                self.tail = pathnode;
-                self.if_chain(clause, clause.child_by_field_name("consequence"), rest);
-                loose_ends.push(self.tail);
+            match orelse {
+                OrElse::Nothing => loose_ends.push(pathnode),
+                OrElse::Block(block) => {
+                    self.tail = pathnode;
+                    self.statements(block);
+                    loose_ends.push(self.tail);
+                }
+                OrElse::Elif(clause, rest) => {
+                    // mccabe's `_subgraph` for the `elif`, inside a graph.
+                    self.tail = pathnode;
+                    open.push((pathnode, loose_ends));
+                    pathnode = self.append_path_node();
+                    (body, extra, orelse) = (clause.child_by_field_name("consequence"), &[], orelse_of(rest));
+                    continue;
+                }
             }
+            self.join(pathnode, loose_ends);
+            break;
         }
+        while let Some((pathnode, mut loose_ends)) = open.pop() {
+            loose_ends.push(self.tail);
+            self.join(pathnode, loose_ends);
+        }
+    }
+
+    /// The loose ends of a branching statement meet at a new node, the tail.
+    fn join(&mut self, pathnode: Option<PathNode>, loose_ends: Vec<Option<PathNode>>) {
         if pathnode.is_some()
             && let Some(graph) = self.graph.as_mut()
         {
@@ -294,6 +336,15 @@ impl<'t> Visitor<'_> {
                 self.graphs.push(finished);
             }
         }
+    }
+}
+
+/// What follows an `if`'s body, from its `elif` and `else` clauses.
+fn orelse_of<'t, 'a>(alternatives: &'a [Node<'t>]) -> OrElse<'t, 'a> {
+    match alternatives.split_first() {
+        None => OrElse::Nothing,
+        Some((first, rest)) if first.kind() == "elif_clause" => OrElse::Elif(*first, rest),
+        Some((first, _)) => OrElse::Block(body(*first)),
     }
 }
 
@@ -329,13 +380,32 @@ mod tests {
     fn measured(source: &str) -> Vec<(String, usize, usize, i64)> {
         let file = SourceFile::parse(source.to_string()).expect("parses");
         assert!(!file.has_syntax_errors(), "{source}");
-        graphs(&file).into_iter().map(|g| (g.name, g.line, g.column, g.complexity)).collect()
+        graphs(&file).expect("not too deep").into_iter().map(|g| (g.name, g.line, g.column, g.complexity)).collect()
     }
 
     fn complexity_of_f(body: &str) -> i64 {
         let graphs = measured(&format!("def f():\n{body}"));
         assert_eq!(graphs.len(), 1, "{graphs:?}");
         graphs[0].3
+    }
+
+    /// `def f():` then `levels - 1` nested `if`s, the last with a one-line body.
+    fn nested(levels: usize) -> String {
+        let mut source = "def f(x):\n".to_string();
+        for level in 1..levels {
+            source.push_str(&format!("{}if x:\n", "    ".repeat(level)));
+        }
+        source.push_str(&format!("{}if x: pass\n", "    ".repeat(levels)));
+        source
+    }
+
+    #[test]
+    fn nesting_stops_where_python_stops() {
+        // 99 levels of indentation and a one-line block: Python reads it.
+        assert_eq!(measured(&nested(99)), vec![("f".to_string(), 1, 0, 100)]);
+        let file = SourceFile::parse(nested(150)).expect("parses");
+        assert!(!file.has_syntax_errors());
+        assert_eq!(graphs(&file), Err(TooDeep));
     }
 
     #[test]
@@ -346,6 +416,15 @@ mod tests {
     #[test]
     fn if_and_each_elif_add_one_else_adds_nothing() {
         assert_eq!(complexity_of_f("    if x:\n        pass\n    elif y:\n        pass\n    else:\n        pass\n"), 3);
+    }
+
+    #[test]
+    fn an_elif_chain_of_any_length_is_walked_without_recursion() {
+        let mut body = "    if x == 0:\n        pass\n".to_string();
+        for n in 1..5000 {
+            body.push_str(&format!("    elif x == {n}:\n        pass\n"));
+        }
+        assert_eq!(complexity_of_f(&body), 5001);
     }
 
     #[test]
