@@ -184,6 +184,9 @@ fn visited(file: &SourceFile, options: &CoverageOptions) -> Vec<usize> {
 fn left_out(file: &SourceFile, at: usize, options: &CoverageOptions) -> bool {
     let definition = &file.module().definitions[at];
     let name = definition.name.as_str();
+    // interrogate's own name tests, not `Definition::is_private` and
+    // `is_magic` (docwright's: `_x` and `__x` alike are private to it, and a
+    // magic name is longer than four characters).
     let private = name.starts_with("__") && !name.ends_with("__");
     let semiprivate = name.starts_with('_') && !name.starts_with("__") && !name.ends_with("__");
     let by_name = (options.ignore_private && private)
@@ -192,8 +195,6 @@ fn left_out(file: &SourceFile, at: usize, options: &CoverageOptions) -> bool {
     if by_name || definition.kind == DefinitionKind::Class {
         return by_name;
     }
-    // interrogate's own name tests, wider than `Definition::is_magic`: any
-    // function, and no minimum length.
     let init = name == "__init__";
     let magic = name.starts_with("__") && name.ends_with("__") && !init;
     if (options.ignore_init_method && init) || (options.ignore_magic && magic) {
