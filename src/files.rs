@@ -8,8 +8,8 @@ use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
 
-use crate::python::SourceFile;
-use crate::python::source_text::{self, SourceText};
+use crate::python::source_text::{self, SourceEncoding, SourceText};
+use crate::python::{SourceFile, first_error_line};
 
 /// Which files under the given paths a command sees.
 #[derive(Debug, Clone, Default)]
@@ -134,6 +134,32 @@ fn tidy(path: &Path) -> PathBuf {
 pub fn read_parsed(path: &Path) -> Option<SourceFile> {
     let (_, source) = read_source(path).ok()?;
     SourceFile::parse(source.text).ok()
+}
+
+/// A source file read, decoded and parsed without syntax errors: what a
+/// command that edits it or reports on it needs.
+pub struct CheckedFile {
+    pub bytes: Vec<u8>,
+    pub encoding: SourceEncoding,
+    pub bom: bool,
+    pub file: SourceFile,
+}
+
+/// Reads, decodes and parses one source file, refusing one with syntax errors
+/// (tree-sitter's reading of a broken file is a guess, not something to edit
+/// or count); the error says which file and why, and where the first syntax
+/// error is.
+pub fn read_checked(path: &Path) -> Result<CheckedFile> {
+    let (bytes, source) = read_source(path)?;
+    let (encoding, bom) = (source.encoding, source.bom);
+    let file = SourceFile::parse(source.text).with_context(|| path.display().to_string())?;
+    if file.has_syntax_errors() {
+        // Say where, or the user is left searching the file.
+        let near =
+            first_error_line(file.tree()).map(|line| format!(" (the first near line {line})")).unwrap_or_default();
+        bail!("{}: has syntax errors{near}; fix them first", path.display());
+    }
+    Ok(CheckedFile { bytes, encoding, bom, file })
 }
 
 /// Reads and decodes one source file; the error says which file and why.

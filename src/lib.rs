@@ -12,3 +12,4 @@ pub mod llm;
 pub mod lsp;
 pub mod prompt;
 pub mod python;
+pub mod report;

@@ -1,34 +1,13 @@
 //! Whole-library tests against Python itself, over the standard library that
 //! the machine's `python3` ships (without site-packages).
 
-use std::path::{Path, PathBuf};
+#[path = "common/stdlib_oracle.rs"]
+mod stdlib_oracle;
+
+use std::path::Path;
 use std::process::Command;
 
-fn stdlib() -> PathBuf {
-    let output = Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"])
-        .output()
-        .expect("python3 is installed");
-    assert!(output.status.success(), "python3 cannot tell where its standard library is");
-    let path = PathBuf::from(String::from_utf8(output.stdout).unwrap().trim());
-    assert!(path.join("os.py").is_file(), "no standard library at {}", path.display());
-    path
-}
-
-fn docwright() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_docwright"))
-}
-
-fn oracle(script: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle").join(script)
-}
-
-fn run_checked(command: &mut Command) -> String {
-    let output = command.output().expect("command runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "{command:?} failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    stdout
-}
+use stdlib_oracle::{docwright, oracle, run_checked, stdlib};
 
 /// Every function and class Python's `ast` finds, with the same lines and the
 /// same answer to "has a docstring".

@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::docstring::Style;
 use crate::engine::batch::{BatchFile, Prepared};
 use crate::engine::{self, Action, DocstringWriter, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
-use crate::files::{FileFilter, python_files, read_parsed, read_source};
+use crate::files::{CheckedFile, FileFilter, python_files, read_checked, read_parsed};
 use crate::llm::{Client, ModelConfig, ModelWriter};
 use crate::prompt::template::PromptManager;
 use crate::python::workspace::{FileEntry, WorkspaceIndex};
@@ -332,16 +332,7 @@ struct Loaded {
 /// Reads and parses the file at `path`; `with_tree` sees it, by its absolute
 /// name, before the tree is dropped.
 fn load<T>(path: &Path, with_tree: impl FnOnce(&str, &SourceFile) -> T) -> Result<(Loaded, T)> {
-    let (bytes, source) = read_source(path)?;
-    let (encoding, bom) = (source.encoding, source.bom);
-    let file = SourceFile::parse(source.text).with_context(|| path.display().to_string())?;
-    if file.has_syntax_errors() {
-        // Say where, or the user is left searching the file.
-        let near = python::first_error_line(file.tree())
-            .map(|line| format!(" (the first near line {line})"))
-            .unwrap_or_default();
-        bail!("{}: has syntax errors{near}; fix them first", path.display());
-    }
+    let CheckedFile { bytes, encoding, bom, file } = read_checked(path)?;
     let name = canonical_name(path);
     let seen = with_tree(&name, &file);
     let (text, module) = file.into_text_and_module();

@@ -1,9 +1,12 @@
 //! The command-line front door: subcommands that call the engine.
 
 mod cache;
+mod complexity;
+mod coverage;
 mod doctor;
 mod generate;
 mod inventory;
+mod report;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +34,10 @@ enum Command {
     Inventory(inventory::InventoryArgs),
     /// Write missing docstrings (or update existing ones) and show, write or check the result.
     Generate(generate::GenerateArgs),
+    /// Docstring coverage per file and in total, counted as interrogate counts it.
+    Coverage(coverage::CoverageArgs),
+    /// McCabe complexity of each function, measured as mccabe measures it.
+    Complexity(complexity::ComplexityArgs),
     /// Check the model configuration, the credentials and one tiny request, and say what is wrong.
     Doctor(doctor::DoctorArgs),
     /// Show or drop the cached model answers.
@@ -73,6 +80,8 @@ pub fn run() -> i32 {
     let result = match &cli.command {
         Command::Inventory(args) => inventory::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Coverage(args) => coverage::run(args),
+        Command::Complexity(args) => complexity::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Cache(args) => cache::run(args),
         Command::Lsp(_) => crate::lsp::run_stdio().map(|()| 0),
