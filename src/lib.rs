@@ -7,6 +7,7 @@ pub mod config;
 pub mod docstring;
 pub mod engine;
 pub mod files;
+pub mod git;
 pub mod line_index;
 pub mod llm;
 pub mod lsp;
