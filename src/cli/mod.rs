@@ -5,7 +5,9 @@ mod complexity;
 mod coverage;
 mod doctor;
 mod generate;
+mod interrupt;
 mod inventory;
+mod progress;
 mod report;
 mod write;
 

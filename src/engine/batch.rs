@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
 
 use rayon::prelude::*;
@@ -23,6 +24,16 @@ pub struct BatchFile<'a> {
     pub name: &'a str,
     pub source: &'a str,
     pub module: &'a Module,
+    pub options: &'a EngineOptions,
+}
+
+/// How a batch is followed and stopped.
+pub struct Watch<'a> {
+    /// Once set, no more docstrings are asked for; those left are
+    /// `WriteError::interrupted`.
+    pub stop: &'a AtomicBool,
+    /// Called as each docstring is written (or fails).
+    pub written: &'a (dyn Fn() + Sync),
 }
 
 /// The answers for every file, in the order given, each to hand to
@@ -34,22 +45,25 @@ pub struct BatchFile<'a> {
 /// when something has to wait on the network.
 pub fn write_callee_first<'w>(
     files: &[BatchFile<'_>],
-    options: &EngineOptions,
     writer: &'w dyn DocstringWriter,
     network_threads: usize,
     workspace: &RwLock<WorkspaceIndex>,
+    watch: &Watch<'_>,
 ) -> Vec<Prepared<'w>> {
     let writers: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     // Every docstring to write, as (file, target).
     let nodes: Vec<(usize, Target)> = files
         .iter()
         .enumerate()
-        .flat_map(|(f, file)| super::fresh_targets(file.module, options).into_iter().map(move |t| (f, t)))
+        .flat_map(|(f, file)| super::fresh_targets(file.module, file.options).into_iter().map(move |t| (f, t)))
         .collect();
     let edges = call_edges(files, &nodes, workspace);
     let waves = callee_first_waves(nodes.len(), &edges);
     let written: Vec<Mutex<Option<Result<Written, WriteError>>>> = nodes.iter().map(|_| Mutex::new(None)).collect();
     for wave in waves {
+        if watch.stop.load(Ordering::Relaxed) {
+            break;
+        }
         // A wave's docstrings, file by file: a writer overlaps one file's.
         let mut by_file: HashMap<usize, Vec<usize>> = HashMap::new();
         for &node in &wave {
@@ -66,7 +80,7 @@ pub fn write_callee_first<'w>(
                     source: file.source,
                     module: file.module,
                     target: nodes[node].1,
-                    options,
+                    options: file.options,
                 })
                 .collect()
         };
@@ -74,6 +88,7 @@ pub fn write_callee_first<'w>(
             if let Ok(mut slot) = written[node].lock() {
                 *slot = Some(result);
             }
+            (watch.written)();
         };
         // What needs no waiting first, a thread per core, each thread's
         // share of the wave at once (one lookup of its answers); the rest on
@@ -133,9 +148,9 @@ pub fn write_callee_first<'w>(
     }
     let mut answers: Vec<HashMap<Target, Result<Written, WriteError>>> = files.iter().map(|_| HashMap::new()).collect();
     for ((f, target), slot) in nodes.into_iter().zip(written) {
-        if let Some(result) = slot.into_inner().ok().flatten() {
-            answers[f].insert(target, result);
-        }
+        // Nothing but a stop leaves a docstring without a result.
+        let result = slot.into_inner().ok().flatten().unwrap_or_else(|| Err(WriteError::interrupted()));
+        answers[f].insert(target, result);
     }
     answers.into_iter().map(|answers| Prepared { answers: Mutex::new(answers), writer }).collect()
 }

@@ -5,6 +5,8 @@
 pub mod batch;
 pub mod findings;
 
+use std::sync::Arc;
+
 use crate::docstring::insert::{InsertError, Target, TextEdit, placement};
 use crate::docstring::offline::{self, GenerateOptions};
 use crate::docstring::{Docstring, RenderOptions, Style, render};
@@ -81,6 +83,9 @@ pub struct EngineOptions {
     pub width: usize,
     pub mode: Mode,
     pub selection: Selection,
+    /// When set, only these targets are written, whatever else the selection
+    /// wants (the definitions a change touched).
+    pub only: Option<Arc<[Target]>>,
 }
 
 impl EngineOptions {
@@ -158,6 +163,19 @@ pub struct WriteRequest<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct WriteError(pub String);
+
+impl WriteError {
+    const INTERRUPTED: &str = "not written: the run was interrupted";
+
+    /// A docstring left unwritten because the user stopped the run.
+    pub fn interrupted() -> Self {
+        WriteError(Self::INTERRUPTED.to_string())
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        self.0 == Self::INTERRUPTED
+    }
+}
 
 /// Skeletons from the signature and body facts, with placeholders: no model.
 #[derive(Debug, Clone, Copy, Default)]
@@ -253,6 +271,9 @@ fn selected_targets(module: &Module, options: &EngineOptions) -> Vec<Target> {
     }
     targets
         .extend((0..module.definitions.len()).filter(|&i| options.selection.wants(module, i)).map(Target::Definition));
+    if let Some(only) = &options.only {
+        targets.retain(|target| only.contains(target));
+    }
     targets
 }
 

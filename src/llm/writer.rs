@@ -7,7 +7,9 @@
 //! broken docstring never reaches the file.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, RwLock};
+use std::time::Duration;
 
 use crate::cache::key::{Canonical, KeyTemplate};
 use crate::cache::layered::AnswerCache;
@@ -41,10 +43,15 @@ pub struct ModelWriter {
     never_send: NeverSend,
     templates: Arc<PromptManager>,
     workspace: Option<Arc<RwLock<WorkspaceIndex>>>,
+    /// Set when the user stops the run: requests under way are dropped.
+    stop: Option<Arc<AtomicBool>>,
     /// What the cache keys of one style and template share, encoded on
     /// first use.
     key_templates: Mutex<Vec<(KeyTemplateFor, Arc<KeyTemplate>)>>,
 }
+
+/// How often requests under way look whether the run was stopped.
+const STOP_POLL: Duration = Duration::from_millis(50);
 
 /// A key template is made for a style and a prompt template (name, version).
 type KeyTemplateFor = (crate::docstring::Style, String, u32);
@@ -60,6 +67,7 @@ impl ModelWriter {
             cache: None,
             never_send: NeverSend::defaults(),
             templates: Arc::new(PromptManager::builtin()),
+            stop: None,
             workspace: None,
             key_templates: Mutex::default(),
         }
@@ -109,6 +117,13 @@ impl ModelWriter {
     /// is never sent.
     pub fn with_never_send(mut self, never_send: NeverSend) -> Self {
         self.never_send = never_send;
+        self
+    }
+
+    /// Once `stop` is set, `write_all` drops the requests under way and
+    /// reports their docstrings as interrupted.
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = Some(stop);
         self
     }
 
@@ -384,6 +399,7 @@ impl DocstringWriter for ModelWriter {
         let jobs = self.jobs(requests);
         let client = self.client.clone();
         let cache = self.cache.clone();
+        let stop = self.stop.clone();
         self.runtime.block_on(async move {
             // Hits first, read together: most of a cached run is these, and
             // they need no task.
@@ -411,7 +427,26 @@ impl DocstringWriter for ModelWriter {
                     Err(error) => results.push(Some(Err(error))),
                 }
             }
-            while let Some(joined) = tasks.join_next().await {
+            let stopped = async {
+                match &stop {
+                    Some(stop) => {
+                        while !stop.load(Ordering::Relaxed) {
+                            tokio::time::sleep(STOP_POLL).await;
+                        }
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::pin!(stopped);
+            loop {
+                let joined = tokio::select! {
+                    joined = tasks.join_next() => joined,
+                    () = &mut stopped => {
+                        tasks.abort_all();
+                        None
+                    }
+                };
+                let Some(joined) = joined else { break };
                 match joined {
                     Ok((index, result)) => results[index] = Some(result),
                     Err(error) => tracing::error!("a docstring request stopped: {error}"),
@@ -419,7 +454,12 @@ impl DocstringWriter for ModelWriter {
             }
             results
                 .into_iter()
-                .map(|r| r.unwrap_or_else(|| Err(WriteError("the request stopped before it finished".into()))))
+                .map(|r| {
+                    r.unwrap_or_else(|| match &stop {
+                        Some(stop) if stop.load(Ordering::Relaxed) => Err(WriteError::interrupted()),
+                        _ => Err(WriteError("the request stopped before it finished".into())),
+                    })
+                })
                 .collect()
         })
     }
