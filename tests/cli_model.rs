@@ -3,51 +3,19 @@
 //! environment variables and `[tool.docwright.model]`).
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use docwright_mock::{Fault, MockConfig, MockServer};
+use docwright_mock::Fault;
+use model_run::{KEY, chat_requests, docwright, mock, text};
 use redis_server::RedisServer;
 
+#[path = "common/model_run.rs"]
+mod model_run;
 #[path = "common/redis_server.rs"]
 mod redis_server;
 use serde_json::json;
 
-const KEY: &str = "sk-test-3f9a8c7e1d2b4a6f";
-
 const MODULE: &str = "\"\"\"Shapes.\"\"\"\n\n\ndef clamp(x, lo, hi):\n    if lo > hi:\n        raise ValueError(lo)\n    return max(lo, min(x, hi))\n\n\ndef twice(x):\n    return 2 * x\n";
-
-fn mock() -> MockServer {
-    MockServer::start(MockConfig { api_keys: vec![KEY.to_string()], ..MockConfig::default() })
-}
-
-/// Runs docwright in `dir` with the Azure variables pointing at `mock`.
-fn docwright(dir: &Path, mock: &MockServer, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_docwright"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("AZURE_OPENAI") || name.starts_with("OPENAI_") || name.starts_with("DOCWRIGHT_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .current_dir(dir)
-        // Each test's answers stay in its own folder.
-        .env("XDG_CACHE_HOME", dir.join(".cache"))
-        .env("AZURE_OPENAI_ENDPOINT", mock.url())
-        .env("AZURE_OPENAI_API_KEY", KEY)
-        .env("AZURE_OPENAI_DEPLOYMENT", "gpt-4o")
-        .envs(env.iter().copied())
-        .args(args)
-        .output()
-        .expect("docwright runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn chat_requests(mock: &MockServer) -> usize {
-    mock.journal().iter().filter(|e| e.path.ends_with("/chat/completions")).count()
-}
 
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -32,7 +32,8 @@ pub struct Watch<'a> {
     /// Once set, no more docstrings are asked for; those left are
     /// `WriteError::interrupted`.
     pub stop: &'a AtomicBool,
-    /// Called as each docstring is written (or fails).
+    /// Called as each docstring is written or fails (not when the stop
+    /// leaves it).
     pub written: &'a (dyn Fn() + Sync),
 }
 
@@ -85,10 +86,13 @@ pub fn write_callee_first<'w>(
                 .collect()
         };
         let keep = |node: usize, result: Result<Written, WriteError>| {
+            let interrupted = matches!(&result, Err(error) if error.is_interrupted());
             if let Ok(mut slot) = written[node].lock() {
                 *slot = Some(result);
             }
-            (watch.written)();
+            if !interrupted {
+                (watch.written)();
+            }
         };
         // What needs no waiting first, a thread per core, each thread's
         // share of the wave at once (one lookup of its answers); the rest on

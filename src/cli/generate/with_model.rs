@@ -197,11 +197,14 @@ fn write_with_model(
     let total: usize = batch.iter().map(|file| engine::fresh_targets(file.module, file.options).len()).sum();
     let progress = Progress::new(total as u64, "docstrings", run.show, figures(&model.writer));
     let stop = run.interrupt.flag();
-    let told = std::sync::atomic::AtomicBool::new(false);
+    let told = AtomicBool::new(false);
     let written = || {
-        progress.advance(1);
-        if stop.load(Ordering::Relaxed) && !told.swap(true, Ordering::Relaxed) {
-            progress.stopping();
+        if stop.load(Ordering::Relaxed) {
+            if !told.swap(true, Ordering::Relaxed) {
+                progress.stopping();
+            }
+        } else {
+            progress.advance(1);
         }
     };
     let watch = Watch { stop: &stop, written: &written };
