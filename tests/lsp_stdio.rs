@@ -780,6 +780,7 @@ fn code_actions_write_with_the_model_when_one_is_configured() {
     assert_eq!(stats["stats"]["answers"], 1, "{stats}");
     assert!(stats["stats"]["usage"]["prompt_tokens"].as_u64().unwrap() > 50, "{stats}");
     assert!(stats["model"].as_str().unwrap().contains("deployment `gpt-4o`"), "{stats}");
+    assert!(stats["latencyP50Ms"].is_u64() && stats["latencyP95Ms"].is_u64(), "{stats}");
     assert_eq!((stats["cache"]["hits"].as_u64(), stats["cache"]["misses"].as_u64()), (Some(0), Some(1)), "{stats}");
     // The same action again: answered from the cache, no new request.
     let (_, again) = editor.resolve(URI, 0, 4, "Generate docstring for `clamp`");
