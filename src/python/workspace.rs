@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::LazyLock;
 
-use tree_sitter::{Language, Node, TreeCursor};
+use tree_sitter::{Language, Node, Query, QueryCursor, StreamingIterator};
 
+use super::extract::{capture, compile};
 use super::model::{DecoratorKind, Definition, DefinitionKind};
 use super::parse::SourceFile;
 
@@ -412,10 +413,6 @@ struct Kinds {
     call: u16,
     identifier: u16,
     attribute: u16,
-    function_definition: u16,
-    class_definition: u16,
-    decorated_definition: u16,
-    import_statement: u16,
     import_from_statement: u16,
     aliased_import: u16,
     dotted_name: u16,
@@ -439,10 +436,6 @@ static KINDS: LazyLock<Kinds> = LazyLock::new(|| {
         call: kind("call"),
         identifier: kind("identifier"),
         attribute: kind("attribute"),
-        function_definition: kind("function_definition"),
-        class_definition: kind("class_definition"),
-        decorated_definition: kind("decorated_definition"),
-        import_statement: kind("import_statement"),
         import_from_statement: kind("import_from_statement"),
         aliased_import: kind("aliased_import"),
         dotted_name: kind("dotted_name"),
@@ -525,12 +518,7 @@ fn index_file(module: String, is_package: bool, file: &SourceFile) -> FileIndex 
             }
         }
     }
-    let by_range: HashMap<(usize, usize), usize> = definitions
-        .iter()
-        .zip(&symbol_of_definition)
-        .map(|(definition, &at)| ((definition.range.start, definition.range.end), at))
-        .collect();
-    walk(file, &by_range, &mut index);
+    calls_and_imports(file, definitions, &symbol_of_definition, &mut index);
     index
 }
 
@@ -561,60 +549,60 @@ fn dotted_base(base: &str) -> Option<String> {
     name.split('.').all(is_identifier).then_some(name)
 }
 
-/// One walk over the tree: imports anywhere, and each call attributed to the
-/// innermost definition around it (decorators and defaults included, nested
-/// definitions excluded).
-fn walk(file: &SourceFile, by_range: &HashMap<(usize, usize), usize>, index: &mut FileIndex) {
-    let kinds = &*KINDS;
-    let source = file.text();
-    let mut cursor = file.tree().walk();
-    let mut scopes: Vec<(usize, usize)> = Vec::new();
-    let mut depth = 0usize;
-    loop {
-        let node = cursor.node();
-        let kind = node.kind_id();
-        let mut descend = true;
-        if kind == kinds.decorated_definition || kind == kinds.function_definition || kind == kinds.class_definition {
-            if let Some(&at) = by_range.get(&(node.start_byte(), node.end_byte())) {
-                scopes.push((depth, at));
-            }
-        } else if kind == kinds.call {
-            let scope = scopes.last().map(|&(_, at)| at);
-            if let (Some(at), Some(call)) = (scope, child(node, kinds.function).and_then(|f| call_of(f, source)))
-                && let Some(facts) = index.facts.get_mut(at)
-                && !facts.calls.contains(&call)
-            {
-                facts.calls.push(call);
-            }
-        } else if kind == kinds.import_statement || kind == kinds.import_from_statement {
-            let package = package_of(&index.module, index.is_package);
-            imports_of(node, source, &package, &mut index.imports);
-            descend = false;
-        }
-        if descend && cursor.goto_first_child() {
-            depth += 1;
-            continue;
-        }
-        if !leave(&mut cursor, &mut scopes, &mut depth) {
-            return;
-        }
-    }
+/// Each call's function expression and each import statement.
+struct CallQuery {
+    query: Query,
+    function: u32,
+    import: u32,
 }
 
-/// Moves to the next node after the current one's subtree, closing the
-/// scopes of every node left. False when the walk is over.
-fn leave(cursor: &mut TreeCursor<'_>, scopes: &mut Vec<(usize, usize)>, depth: &mut usize) -> bool {
-    loop {
-        if scopes.last().is_some_and(|&(at_depth, _)| at_depth == *depth) {
-            scopes.pop();
+static CALLS: LazyLock<CallQuery> = LazyLock::new(|| {
+    let query = compile(include_str!("../../queries/python/calls.scm"), "calls.scm");
+    CallQuery { function: capture(&query, "function"), import: capture(&query, "import"), query }
+});
+
+/// One pass over the tree, in C (a query, not a walk node by node): imports
+/// anywhere, and each call attributed to the innermost definition around it
+/// (decorators and defaults included, nested definitions excluded).
+/// `symbol_of` gives each definition's symbol.
+fn calls_and_imports(file: &SourceFile, definitions: &[Definition], symbol_of: &[usize], index: &mut FileIndex) {
+    let calls = &*CALLS;
+    let source = file.text();
+    let package = package_of(&index.module, index.is_package);
+    let mut cursor = QueryCursor::new();
+    let mut captures = cursor.captures(&calls.query, file.tree().root_node(), source.as_bytes());
+    // Definitions come in document order, each before those nested in it:
+    // a stack of the ones open at the current position gives the innermost.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut next = 0;
+    while let Some((found, at)) = captures.next() {
+        let capture = found.captures()[*at];
+        let node = capture.node;
+        if capture.index == calls.import {
+            imports_of(node, source, &package, &mut index.imports);
+            continue;
         }
-        if cursor.goto_next_sibling() {
-            return true;
+        if capture.index != calls.function {
+            continue;
         }
-        if !cursor.goto_parent() {
-            return false;
+        let position = node.start_byte();
+        while let Some(definition) = definitions.get(next).filter(|d| d.range.start <= position) {
+            while open.last().is_some_and(|&(end, _)| end <= definition.range.start) {
+                open.pop();
+            }
+            open.push((definition.range.end, next));
+            next += 1;
         }
-        *depth = depth.saturating_sub(1);
+        while open.last().is_some_and(|&(end, _)| end <= position) {
+            open.pop();
+        }
+        let Some(&(_, innermost)) = open.last() else { continue };
+        if let (Some(&symbol), Some(call)) = (symbol_of.get(innermost), call_of(node, source))
+            && let Some(facts) = index.facts.get_mut(symbol)
+            && !facts.calls.contains(&call)
+        {
+            facts.calls.push(call);
+        }
     }
 }
 
@@ -959,6 +947,17 @@ def assist():
             ("pkg/sub/tools.py", TOOLS),
             ("pkg/sub/helpers.py", HELPERS),
         ])
+    }
+
+    #[test]
+    fn calls_of_a_definition_that_ends_in_a_comment_are_its_own() {
+        // The definition's range stops at its code; the tree's node runs on
+        // to the comment. Calls still belong to the function, not its class.
+        let source = "class Box:\n    def open(self):\n        return helper()\n        # trailing remark\n\n    def close(self):\n        self.open()\n    # the class ends in a comment too\n\n\ndef helper():\n    return 1\n";
+        let index = index_of(&[("pkg/box.py", source)]);
+        assert_eq!(callees(&index, "pkg/box.py", "Box.open"), ["pkg.box.helper"]);
+        assert_eq!(callees(&index, "pkg/box.py", "Box.close"), ["pkg.box.Box.open"]);
+        assert!(callees(&index, "pkg/box.py", "Box").is_empty());
     }
 
     #[test]
