@@ -185,6 +185,35 @@ fn progress_shows_in_a_log_when_asked() {
     assert!(!text(&quiet.stderr).contains("docstrings ("), "{}", text(&quiet.stderr));
 }
 
+/// On a terminal (a pseudo-terminal from util-linux's `script`), a run over a
+/// second shows a bar with the count, the rate, the time left and the figures.
+#[test]
+fn a_terminal_gets_a_progress_bar() {
+    let mock = MockServer::start(MockConfig {
+        api_keys: vec![KEY.to_string()],
+        latency: Duration::from_millis(250),
+        ..MockConfig::default()
+    });
+    let dir = package(&[("pkg/a.py", &module("zeta", 7))]);
+    let inner = format!("{} generate --concurrency 1 pkg > /dev/null", env!("CARGO_BIN_EXE_docwright"));
+    let mut terminal = Command::new("script");
+    terminal.args(["-qefc", &inner, "/dev/null"]);
+    // The same environment as every other run against the mock.
+    for (name, value) in command(dir.path(), &mock, &[], &[]).get_envs() {
+        match value {
+            Some(value) => terminal.env(name, value),
+            None => terminal.env_remove(name),
+        };
+    }
+    let output = terminal.env("TERM", "xterm").current_dir(dir.path()).output().expect("script runs");
+    let shown = text(&output.stdout);
+    assert!(output.status.success(), "{shown}{}", text(&output.stderr));
+    assert!(shown.contains("/8 docstrings · "), "{shown}");
+    assert!(shown.contains(" · ETA "), "{shown}");
+    assert!(shown.contains("from the cache, "), "{shown}");
+    assert!(shown.contains("would write 8 docstrings in 1 file"), "{shown}");
+}
+
 #[test]
 fn ctrl_c_stops_the_run_and_leaves_every_file_untouched_or_whole() {
     // Slow answers, two at a time: the run is stopped while it is under way.
