@@ -663,3 +663,29 @@ fn a_prompt_over_its_budget_loses_context_first_with_a_marker() {
         stderr.split(" prompt tokens").next().and_then(|before| before.rsplit(' ').next()).and_then(|n| n.parse().ok());
     assert!(tokens.is_some_and(|t| t <= 1500), "{tokens:?}: {stderr}");
 }
+
+#[test]
+fn update_keeps_the_authors_text_and_has_the_model_describe_what_is_new() {
+    let mock = mock();
+    mock.set_answerer(|context| {
+        context.last_user.contains("`scale`").then(|| {
+            json!({"summary": "A different summary the update must not use.", "description": "",
+                "params": [{"name": "value", "description": "Not the author's words."},
+                    {"name": "factor", "description": "How much to multiply by."}],
+                "returns": "The scaled value.", "yields": "", "raises": [], "attributes": []})
+        })
+    });
+    let source = "def scale(value, factor):\n    \"\"\"Scale a value.\n\n    Args:\n        value: The author's own words.\n    \"\"\"\n    return value * factor\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.py"), source).unwrap();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--update", "--no-module", "--write", "m.py"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let written = std::fs::read_to_string(dir.path().join("m.py")).unwrap();
+    assert_eq!(
+        written,
+        "def scale(value, factor):\n    \"\"\"Scale a value.\n\n    Args:\n        value: The author's own words.\n        factor: How much to multiply by.\n\n    Returns:\n        The scaled value.\n    \"\"\"\n    return value * factor\n"
+    );
+    assert_eq!(chat_requests(&mock), 1);
+    let again = docwright(dir.path(), &mock, &[], &["generate", "--update", "--no-module", "--check", "m.py"]);
+    assert!(again.status.success(), "up to date now: {}", text(&again.stdout));
+}

@@ -9,7 +9,7 @@
 use super::annotation::tuple_elements;
 use super::expected::{self, Need, ParamSpec, bare_name};
 use super::model::{AttributeDoc, Docstring, ParamDoc, RaiseDoc, ReturnDoc};
-use super::offline::{placeholder_description, return_entries};
+use super::offline::{PLACEHOLDER, placeholder_description, return_entries};
 use super::profile::LintProfile;
 use crate::python::{Definition, DefinitionKind};
 
@@ -140,4 +140,52 @@ fn merge_attributes(doc: &mut Docstring, def: &Definition, profile: LintProfile)
             None => {}
         }
     }
+}
+
+/// Whether `merged` has placeholder descriptions `old` did not: entries the
+/// merge added, which a writer with prose can describe.
+pub fn added_placeholders(old: &Docstring, merged: &Docstring) -> bool {
+    placeholder_count(merged) > placeholder_count(old)
+}
+
+fn placeholder_count(doc: &Docstring) -> usize {
+    let placeholder = |description: &str| description.starts_with(PLACEHOLDER);
+    doc.params.iter().filter(|p| placeholder(&p.description)).count()
+        + doc.returns.iter().chain(&doc.yields).filter(|r| placeholder(&r.description)).count()
+        + doc.raises.iter().filter(|r| placeholder(&r.description)).count()
+        + doc.attributes.iter().filter(|a| placeholder(&a.description)).count()
+}
+
+/// Fills `merged`'s placeholder descriptions from `fresh`, a docstring
+/// written anew for the same definition: the entry of the same name (the
+/// same position, for returns and yields) when it has real prose. Human text
+/// is never replaced. Returns whether anything was filled.
+pub fn fill_placeholders(merged: &mut Docstring, fresh: &Docstring) -> bool {
+    let mut filled = false;
+    let mut fill = |description: &mut String, from: Option<&String>| {
+        if description.starts_with(PLACEHOLDER)
+            && let Some(from) = from.filter(|f| !f.trim().is_empty() && !f.starts_with(PLACEHOLDER))
+        {
+            description.clone_from(from);
+            filled = true;
+        }
+    };
+    for param in &mut merged.params {
+        fill(&mut param.description, fresh.params.iter().find(|p| p.name == param.name).map(|p| &p.description));
+    }
+    for raise in &mut merged.raises {
+        let from = fresh.raises.iter().find(|r| r.exception == raise.exception).map(|r| &r.description);
+        fill(&mut raise.description, from);
+    }
+    for attribute in &mut merged.attributes {
+        let from = fresh.attributes.iter().find(|a| a.name == attribute.name).map(|a| &a.description);
+        fill(&mut attribute.description, from);
+    }
+    for (entry, from) in merged.returns.iter_mut().zip(&fresh.returns) {
+        fill(&mut entry.description, Some(&from.description));
+    }
+    for (entry, from) in merged.yields.iter_mut().zip(&fresh.yields) {
+        fill(&mut entry.description, Some(&from.description));
+    }
+    filled
 }

@@ -16,7 +16,7 @@ pub mod render;
 pub mod staleness;
 
 pub use literal::python_literal;
-pub use merge::{merge, merge_with};
+pub use merge::{added_placeholders, fill_placeholders, merge, merge_with};
 pub use model::{AttributeDoc, Docstring, ParamDoc, RaiseDoc, ReturnDoc, Section, Style};
 pub use offline::{GenerateOptions, PLACEHOLDER, generate, generate_module, generate_with};
 pub use parse::{detect_style, parse};

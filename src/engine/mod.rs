@@ -278,11 +278,24 @@ fn selected_targets(module: &Module, options: &EngineOptions) -> Vec<Target> {
 }
 
 /// The targets `edits` asks its writer for: those the selection wants that
-/// lack a docstring, or all of them with `Mode::All`.
+/// lack a docstring, all of them with `Mode::All`, and with `Mode::Update`
+/// those whose update adds entries to describe.
 pub fn fresh_targets(module: &Module, options: &EngineOptions) -> Vec<Target> {
     let mut targets = selected_targets(module, options);
-    targets.retain(|&t| needs_fresh(existing_docstring(module, t), options.mode));
+    targets.retain(|&t| match existing_docstring(module, t) {
+        Some(text) if options.mode == Mode::Update => update_adds_entries(module, t, text),
+        existing => needs_fresh(existing, options.mode),
+    });
     targets
+}
+
+/// Whether updating `target`'s docstring `text` adds entries to describe
+/// (the writer is then asked for a fresh docstring to take them from).
+fn update_adds_entries(module: &Module, target: Target, text: &str) -> bool {
+    let Target::Definition(index) = target else { return false };
+    let Some(definition) = module.definitions.get(index) else { return false };
+    let old = crate::docstring::parse(text, None);
+    crate::docstring::added_placeholders(&old, &crate::docstring::merge(&old, definition))
 }
 
 /// The edit for one target in `options.mode`, whatever the selection says
@@ -366,8 +379,23 @@ fn decide(
             // summary) takes the configured one.
             let style = crate::docstring::detect_style(text).unwrap_or(options.style);
             let old = crate::docstring::parse(text, None);
-            let new = merged(&old);
-            (new != old).then_some((Action::Updated, Written::from(new), style))
+            let mut new = merged(&old);
+            if new == old {
+                return Ok(None);
+            }
+            // Entries the merge added are described by the writer when it
+            // has prose (a model); the author's text stays as it is.
+            let mut note = None;
+            if crate::docstring::added_placeholders(&old, &new) {
+                match fresh() {
+                    Ok(written) if crate::docstring::fill_placeholders(&mut new, &written.docstring) => {
+                        note = written.note;
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::debug!("the new entries keep their placeholders: {error}"),
+                }
+            }
+            Some((Action::Updated, Written { docstring: new, note }, style))
         }
     })
 }
