@@ -27,7 +27,7 @@ pub use client::{ChatMessage, Client, ClientOptions, LlmError, OutputMode, Struc
 pub use cost::{Price, PriceTable, Usage};
 pub use error::{Problem, ServiceError, parse_error};
 pub use limiter::{Limiter, LimiterConfig, LimiterStats, Permit};
-pub use provider::{Credential, Provider};
+pub use provider::{Credential, Provider, ProviderParts};
 pub use retry::{Attempt, Decision, RetryPolicy, decide, retry_after};
 pub use secret::Secret;
 pub use settings::{ModelConfig, ModelSettings};

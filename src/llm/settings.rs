@@ -549,7 +549,7 @@ pub struct ModelConfig {
 
 /// Whether `url` names this machine (a local model server).
 fn is_loopback(url: &str) -> bool {
-    let authority = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("");
+    let authority = super::provider::host(url);
     let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => authority.split(':').next().unwrap_or(""),
