@@ -32,6 +32,16 @@ pub enum Credential {
     Bearer(Secret),
 }
 
+impl Credential {
+    /// The key or token, if there is one.
+    pub fn secret(&self) -> Option<&Secret> {
+        match self {
+            Credential::None => None,
+            Credential::ApiKey(secret) | Credential::Bearer(secret) => Some(secret),
+        }
+    }
+}
+
 impl Provider {
     /// Where chat completion requests go.
     pub fn chat_url(&self) -> String {
