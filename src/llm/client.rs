@@ -622,19 +622,8 @@ impl Client {
                 }
             };
             if self.exchange_log.is_some() {
-                let line = Line::about(provider, Cow::Borrowed(&request_id), scope).attempt(
-                    attempt,
-                    logged.as_ref(),
-                    started.elapsed(),
-                );
-                let line = match &outcome {
-                    Ok((status, headers, body)) if (200..300).contains(status) => line.answered(*status, headers, body),
-                    Ok((status, headers, body)) => {
-                        let error = LlmError::Service(Box::new(parse_error(*status, body)));
-                        line.answered(*status, headers, body).failed(error.kind(), &error.to_string())
-                    }
-                    Err(error) => line.failed(error.kind(), &error.to_string()),
-                };
+                let line = Line::about(provider, Cow::Borrowed(&request_id), scope);
+                let line = line.attempt(attempt, logged.as_ref(), started.elapsed()).outcome(&outcome);
                 self.log(&line, Some(&credential));
             }
             let decision = match &outcome {

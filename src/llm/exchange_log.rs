@@ -23,7 +23,9 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::client::LlmError;
 use super::cost::Usage;
+use super::error::parse_error;
 use super::provider::{Credential, Provider, host};
 use crate::prompt::redact::redact;
 
@@ -110,6 +112,10 @@ fn hide(value: &mut Value, clean: &dyn Fn(&str) -> String) {
         _ => {}
     }
 }
+
+/// What an attempt came to: the service's status, headers and body, or why
+/// no answer came.
+pub type Outcome<B> = Result<(u16, Vec<(String, String)>, B), LlmError>;
 
 /// One id for this process: a CLI run, or a language server session.
 pub fn run_id() -> &'static str {
@@ -235,9 +241,24 @@ impl<'a> Line<'a> {
         self
     }
 
+    /// What came of the attempt: the service's status, headers and body, or
+    /// no answer.
+    pub fn outcome<B: AsRef<[u8]>>(self, outcome: &'a Outcome<B>) -> Self {
+        match outcome {
+            Ok((status, headers, body)) if (200..300).contains(status) => {
+                self.answered(*status, headers, body.as_ref())
+            }
+            Ok((status, headers, body)) => {
+                let error = LlmError::Service(Box::new(parse_error(*status, body.as_ref())));
+                self.answered(*status, headers, body.as_ref()).failed(error.kind(), &error.to_string())
+            }
+            Err(error) => self.failed(error.kind(), &error.to_string()),
+        }
+    }
+
     /// The service's answer: its status, its id and, when it is a chat
     /// answer, what it says.
-    pub fn answered(mut self, status: u16, headers: &'a [(String, String)], body: &[u8]) -> Self {
+    fn answered(mut self, status: u16, headers: &'a [(String, String)], body: &[u8]) -> Self {
         self.status = Some(status);
         self.service_request_id = ["apim-request-id", "x-request-id"]
             .iter()
@@ -270,7 +291,7 @@ impl<'a> Line<'a> {
     }
 
     /// The attempt failed with `error` (of kind `kind`).
-    pub fn failed(mut self, kind: &'static str, message: &str) -> Self {
+    fn failed(mut self, kind: &'static str, message: &str) -> Self {
         self.error = Some(LineError { kind, message: redacted(message) });
         self
     }
@@ -352,19 +373,23 @@ mod tests {
             "message": {"content": "{\"summary\": \"Uses AKIAIOSFODNN7EXAMPLE.\"}"}}],
             "usage": {"prompt_tokens": 12, "completion_tokens": 5}});
         let headers = vec![("apim-request-id".to_string(), "svc-1".to_string())];
+        let answered = Ok((200, headers, answer.to_string().into_bytes()));
         let line = Line::about(&provider, Cow::Borrowed("req-1"), Some("/p/m.py:f"))
             .attempt(2, Some(&request), Duration::from_millis(42))
-            .answered(200, &headers, answer.to_string().as_bytes());
+            .outcome(&answered);
         log.write(&line, None).unwrap();
-        log.write(
-            &Line::about(&provider, Cow::Borrowed("req-2"), None)
-                .attempt(1, None, Duration::ZERO)
-                .failed("transport", "could not get an answer from https://r/x: password = 'hunter2'"),
-            None,
-        )
-        .unwrap();
+        let unanswered: Result<(u16, _, Vec<u8>), _> =
+            Err(LlmError::Transport { url: "https://r/x".into(), detail: "reset by password = 'hunter2'".into() });
+        let line = Line::about(&provider, Cow::Borrowed("req-2"), None).attempt(1, None, Duration::ZERO);
+        log.write(&line.outcome(&unanswered), None).unwrap();
+        let refused = Ok((429, Vec::new(), br#"{"error":{"code":"429","message":"Rate limit."}}"#.to_vec()));
+        let line = Line::about(&provider, Cow::Borrowed("req-3"), None).attempt(1, None, Duration::ZERO);
+        log.write(&line.outcome(&refused), None).unwrap();
+        let not_json = Ok((200, Vec::new(), b"<html>".to_vec()));
+        let line = Line::about(&provider, Cow::Borrowed("req-4"), None).attempt(1, None, Duration::ZERO);
+        log.write(&line.outcome(&not_json), None).unwrap();
         let written = lines(&path);
-        assert_eq!(written.len(), 2);
+        assert_eq!(written.len(), 4);
         let first = &written[0];
         let keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys, FIELDS, "every field, in order");
@@ -392,8 +417,17 @@ mod tests {
         let second = &written[1];
         assert_eq!((second["status"].clone(), second["usage"].clone()), (Value::Null, Value::Null));
         assert_eq!(second["error"]["kind"], "transport");
-        assert_eq!(second["error"]["message"], "could not get an answer from https://r/x: password = '<redacted>'");
+        assert_eq!(
+            second["error"]["message"],
+            "could not get an answer from https://r/x: reset by password = '<redacted>'"
+        );
         assert_eq!(second["run_id"], first["run_id"], "one run id for the process");
+        let refused = &written[2];
+        assert_eq!((refused["status"].as_u64(), refused["error"]["kind"].as_str()), (Some(429), Some("rate_limited")));
+        assert!(refused["error"]["message"].as_str().unwrap().starts_with("Rate limit."), "{refused}");
+        assert_eq!(refused["content"], Value::Null);
+        let not_json = &written[3];
+        assert_eq!((not_json["status"].as_u64(), not_json["error"]["kind"].as_str()), (Some(200), Some("malformed")));
     }
 
     #[test]
