@@ -275,6 +275,147 @@ fn a_team_shares_answers_through_redis_and_carries_on_without_it() {
     assert_eq!(stderr.matches("not available").count(), 1, "{stderr}");
 }
 
+/// The lines of an exchange log, each checked to be one JSON object.
+fn exchange_lines(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))).collect()
+}
+
+#[test]
+fn the_exchange_log_has_a_line_per_attempt_and_per_cached_answer() {
+    let mock = mock();
+    // The first request to arrive is refused once, and sent again.
+    mock.push_fault(Fault::parse("429-ms=50").unwrap());
+    let dir = project();
+    let log = dir.path().join("audit/exchanges.jsonl");
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--exchange-log", "audit/exchanges.jsonl", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(chat_requests(&mock), 3, "two docstrings, one retry");
+    let lines = exchange_lines(&log);
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    for line in &lines {
+        let fields: Vec<&str> = line.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(fields, docwright::llm::exchange_log::FIELDS, "{line}");
+        let timestamp = line["timestamp"].as_str().unwrap();
+        assert!(chrono::DateTime::parse_from_rfc3339(timestamp).is_ok() && timestamp.ends_with('Z'), "{timestamp}");
+        assert_eq!(line["run_id"], lines[0]["run_id"], "one run");
+        assert_eq!(line["cached"], false);
+        assert_eq!(line["provider"], "azure");
+        assert_eq!(line["host"], mock.addr().to_string(), "the host alone, no scheme or query");
+        assert_eq!((line["deployment"].as_str(), line["api_version"].as_str()), (Some("gpt-4o"), Some("2024-10-21")));
+        assert_eq!(line["request"]["response_format"]["json_schema"]["name"], "python_docstring");
+        assert_eq!(line["request"]["temperature"], 0);
+        let user = line["request"]["messages"][1]["content"].as_str().unwrap();
+        let scope = line["scope"].as_str().unwrap();
+        assert!(
+            (user.contains("def clamp(") && scope.ends_with("shapes.py:clamp"))
+                || (user.contains("def twice(") && scope.ends_with("shapes.py:twice")),
+            "{scope}: {user}"
+        );
+        assert!(line["latency_ms"].is_u64(), "{line}");
+    }
+    // Each attempt of a request under its id, the one sent to the service.
+    let mut sent: Vec<String> =
+        mock.journal().iter().filter_map(|e| e.header("x-ms-client-request-id").map(str::to_string)).collect();
+    let mut logged: Vec<String> = lines.iter().map(|l| l["request_id"].as_str().unwrap().to_string()).collect();
+    sent.sort_unstable();
+    logged.sort_unstable();
+    assert_eq!(logged, sent, "a line per request sent");
+    let twice = logged.windows(2).find(|w| w[0] == w[1]).map(|w| w[0].clone()).expect("a request sent twice");
+    let retried: Vec<&serde_json::Value> = lines.iter().filter(|l| l["request_id"] == twice.as_str()).collect();
+    assert_eq!(retried.len(), 2, "{lines:#?}");
+    assert_eq!((retried[0]["attempt"].as_u64(), retried[0]["status"].as_u64()), (Some(1), Some(429)));
+    assert_eq!(retried[0]["error"]["kind"], "rate_limited");
+    assert_eq!(retried[0]["content"], serde_json::Value::Null);
+    assert_eq!((retried[1]["attempt"].as_u64(), retried[1]["status"].as_u64()), (Some(2), Some(200)));
+    for answered in lines.iter().filter(|l| l["status"] == 200) {
+        assert_eq!(answered["error"], serde_json::Value::Null);
+        assert_eq!(answered["finish_reason"], "stop");
+        assert_eq!(answered["model"], "gpt-4o-2024-11-20");
+        assert!(answered["usage"]["prompt_tokens"].as_u64().unwrap() > 50, "{answered}");
+        let content: serde_json::Value = serde_json::from_str(answered["content"].as_str().unwrap()).unwrap();
+        assert!(content["summary"].is_string(), "{content}");
+    }
+    let bytes = std::fs::read(&log).unwrap();
+    assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is in the log");
+    assert!(!String::from_utf8_lossy(&bytes).to_lowercase().contains("bearer"), "an auth header is in the log");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&log).unwrap().permissions().mode() & 0o777, 0o600, "owner-only");
+    }
+
+    // Again: the cache answers, nothing is sent, and each answer is a line.
+    let again = docwright(dir.path(), &mock, &[], &["generate", "--exchange-log", "audit/exchanges.jsonl", "."]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(chat_requests(&mock), 3, "no request the second time");
+    let lines = exchange_lines(&log);
+    assert_eq!(lines.len(), 5, "appended: {lines:#?}");
+    let mut scopes: Vec<&str> = lines[3..].iter().map(|l| l["scope"].as_str().unwrap()).collect();
+    scopes.sort_unstable();
+    assert!(scopes[0].ends_with("shapes.py:clamp") && scopes[1].ends_with("shapes.py:twice"), "{scopes:?}");
+    for cached in &lines[3..] {
+        let fields: Vec<&str> = cached.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(fields, docwright::llm::exchange_log::FIELDS, "{cached}");
+        assert_eq!(cached["cached"], true);
+        assert_ne!(cached["run_id"], lines[0]["run_id"], "another run");
+        for nothing_sent in ["attempt", "request", "status", "latency_ms", "error"] {
+            assert_eq!(cached[nothing_sent], serde_json::Value::Null, "{nothing_sent}: {cached}");
+        }
+        assert!(cached["usage"]["prompt_tokens"].as_u64().unwrap() > 50, "what the hit saved: {cached}");
+        assert!(cached["content"].as_str().unwrap().contains("summary"), "{cached}");
+    }
+}
+
+#[test]
+fn an_exchange_log_that_cannot_be_written_is_said_once_and_the_run_goes_on() {
+    let mock = mock();
+    let dir = project();
+    std::fs::write(dir.path().join("blocker"), "a file, not a folder").unwrap();
+    let run = docwright(dir.path(), &mock, &[], &["generate", "--write", "--exchange-log", "blocker/x.jsonl", "."]);
+    let stderr = text(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("exchange log").count(), 1, "{stderr}");
+    let warning =
+        format!("warning: the exchange log {} cannot be opened", dir.path().join("blocker/x.jsonl").display());
+    assert!(stderr.contains(&warning), "names the path: {stderr}");
+    assert!(stderr.contains("os error"), "and the system's reason: {stderr}");
+    assert_eq!(chat_requests(&mock), 2);
+    let written = std::fs::read_to_string(dir.path().join("shapes.py")).unwrap();
+    assert!(written.contains("def twice(x):\n    \"\"\"Describe the summary."), "{written}");
+}
+
+#[test]
+fn the_exchange_log_setting_is_relative_to_the_project_and_the_environment_wins() {
+    let mock = mock();
+    let dir = package(&[("pkg/__init__.py", ""), ("pkg/calc.py", "def double(x):\n    return x * 2\n")]);
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.docwright.model]\nexchangeLog = \"logs/exchanges.jsonl\"\n",
+    )
+    .unwrap();
+    let pkg = dir.path().join("pkg");
+    // Run from inside the package: the setting is the project's, not the
+    // working directory's.
+    let run = docwright(&pkg, &mock, &[], &["generate", "--no-module", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(exchange_lines(&dir.path().join("logs/exchanges.jsonl")).len(), 1);
+    assert!(!pkg.join("logs").exists());
+    // The variable is relative to where docwright runs, and wins over the
+    // setting.
+    let run = docwright(&pkg, &mock, &[("DOCWRIGHT_EXCHANGE_LOG", "mine.jsonl")], &["generate", "--no-module", "."]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let mine = exchange_lines(&pkg.join("mine.jsonl"));
+    assert_eq!((mine.len(), mine[0]["cached"].as_bool()), (1, Some(true)));
+    assert_eq!(exchange_lines(&dir.path().join("logs/exchanges.jsonl")).len(), 1, "the setting's log is untouched");
+    // The flag wins over both.
+    let flagged = &["generate", "--no-module", "--exchange-log", "flag.jsonl", "."];
+    let run = docwright(&pkg, &mock, &[("DOCWRIGHT_EXCHANGE_LOG", "mine.jsonl")], flagged);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(exchange_lines(&pkg.join("flag.jsonl")).len(), 1);
+    assert_eq!(exchange_lines(&pkg.join("mine.jsonl")).len(), 1);
+}
+
 /// One of each form of secret, in code a model is asked to document.
 const SECRETS: &[&str] = &[
     "MIIEowIBAAKCAQEA7bq9",
@@ -320,7 +461,12 @@ def connect():
     let mock = mock();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("settings.py"), &module).unwrap();
-    let run = docwright(dir.path(), &mock, &[("DOCWRIGHT_LOG", "info")], &["generate", "--write", "."]);
+    let run = docwright(
+        dir.path(),
+        &mock,
+        &[("DOCWRIGHT_LOG", "info"), ("DOCWRIGHT_EXCHANGE_LOG", "exchanges.jsonl")],
+        &["generate", "--write", "."],
+    );
     assert!(run.status.success(), "{}", text(&run.stderr));
     let sent: String = mock
         .journal()
@@ -332,11 +478,15 @@ def connect():
     assert!(sent.contains("<redacted>"), "{sent}");
     let cache = std::fs::read(dir.path().join(".cache/docwright/answers.sqlite3")).unwrap();
     let stderr = text(&run.stderr);
+    let exchanges = std::fs::read_to_string(dir.path().join("exchanges.jsonl")).unwrap();
+    assert!(exchanges.contains("def connect()") && exchanges.contains("<redacted>"), "{exchanges}");
+    assert!(!exchanges.contains(KEY), "the key is in the exchange log");
     for secret in SECRETS {
         // JSON escapes nothing in these, so a plain search finds them.
         assert!(!sent.contains(secret), "{secret} was sent: {sent}");
         assert!(!stderr.contains(secret), "{secret} was logged");
         assert!(!String::from_utf8_lossy(&cache).contains(secret), "{secret} is in the cache file");
+        assert!(!exchanges.contains(secret), "{secret} is in the exchange log");
     }
     assert!(stderr.contains("likely secrets replaced with <redacted> before the prompt left"), "{stderr}");
     // The file itself keeps every secret: only the prompt changes.

@@ -37,6 +37,7 @@ impl Editor {
             .args(["lsp", "--stdio"])
             .env_remove("AZURE_OPENAI_ENDPOINT")
             .env_remove("OPENAI_API_KEY")
+            .env_remove("DOCWRIGHT_EXCHANGE_LOG")
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -791,6 +792,61 @@ fn code_actions_write_with_the_model_when_one_is_configured() {
     editor.shutdown();
 }
 
+/// Starts the server on the workspace folder `root`, its model the mock's
+/// `gpt-4o` with the further `model` settings; the folder returned holds its
+/// answer cache.
+fn start_on_folder_with_model(
+    mock: &docwright_mock::MockServer,
+    root: &std::path::Path,
+    model: Value,
+) -> (Editor, tempfile::TempDir) {
+    let mut settings = json!({"provider": "azure", "endpoint": mock.url(), "deployment": "gpt-4o",
+        "apiKeyEnv": "DOCWRIGHT_TEST_KEY"});
+    for (key, value) in model.as_object().cloned().unwrap_or_default() {
+        settings[key] = value;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let cache_home = cache.path().display().to_string();
+    let folder = json!([{"uri": file_uri(root), "name": "root"}]);
+    let (editor, _) = Editor::start_in(
+        resolving_client(&[]),
+        json!({"initializationOptions": {"model": settings}, "workspaceFolders": folder}),
+        &[("DOCWRIGHT_TEST_KEY", "test-key"), ("XDG_CACHE_HOME", &cache_home)],
+    );
+    (editor, cache)
+}
+
+#[test]
+fn the_sessions_exchanges_are_logged_where_the_settings_say() {
+    let mock = docwright_mock::MockServer::start(docwright_mock::MockConfig::default());
+    let root = tempfile::tempdir().unwrap();
+    let text = "def clamp(x, lo, hi):\n    return max(lo, min(x, hi))\n";
+    let path = root.path().join("shapes.py");
+    std::fs::write(&path, text).unwrap();
+    // Relative to the workspace folder, as in its pyproject.toml.
+    let (mut editor, _cache) =
+        start_on_folder_with_model(&mock, root.path(), json!({"exchangeLog": "logs/exchanges.jsonl"}));
+    let uri = file_uri(&path);
+    editor.open(&uri, text);
+    let (_, edits) = editor.resolve(&uri, 0, 4, "Generate docstring for `clamp`");
+    // The same again: the cache answers, and that is a line too.
+    let (_, again) = editor.resolve(&uri, 0, 4, "Generate docstring for `clamp`");
+    assert_eq!(again, edits);
+    editor.shutdown();
+    let log = root.path().join("logs/exchanges.jsonl");
+    let written = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<Value> = written.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "{written}");
+    assert_eq!((lines[0]["cached"].as_bool(), lines[0]["status"].as_u64()), (Some(false), Some(200)));
+    assert_eq!((lines[1]["cached"].as_bool(), lines[1]["status"].as_u64()), (Some(true), None));
+    for line in &lines {
+        assert!(line["scope"].as_str().unwrap().ends_with("shapes.py:clamp"), "{line}");
+        assert_eq!(line["run_id"], lines[0]["run_id"], "one session");
+    }
+    assert!(lines[0]["request"]["messages"][1]["content"].as_str().unwrap().contains("def clamp("));
+    assert!(!written.contains("test-key"), "the key is in the log");
+}
+
 #[test]
 fn prompts_show_what_the_code_calls_elsewhere_in_the_workspace() {
     let mock = docwright_mock::MockServer::start(docwright_mock::MockConfig::default());
@@ -806,16 +862,7 @@ fn prompts_show_what_the_code_calls_elsewhere_in_the_workspace() {
     let text = "from app.store import load\n\n\ndef boot(path):\n    return load(path)\n";
     let main = root.path().join("app/main.py");
     std::fs::write(&main, text).unwrap();
-    let settings = json!({"model": {"provider": "azure", "endpoint": mock.url(), "deployment": "gpt-4o",
-        "apiKeyEnv": "DOCWRIGHT_TEST_KEY"}});
-    let cache = tempfile::tempdir().unwrap();
-    let cache_home = cache.path().display().to_string();
-    let folder = json!([{"uri": file_uri(root.path()), "name": "root"}]);
-    let (mut editor, _) = Editor::start_in(
-        resolving_client(&[]),
-        json!({"initializationOptions": settings, "workspaceFolders": folder}),
-        &[("DOCWRIGHT_TEST_KEY", "test-key"), ("XDG_CACHE_HOME", &cache_home)],
-    );
+    let (mut editor, _cache) = start_on_folder_with_model(&mock, root.path(), json!({}));
     let uri = file_uri(&main);
     editor.open(&uri, text);
     editor.resolve(&uri, 3, 4, "Generate docstring for `boot`");

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use docwright::docstring::answer;
 use docwright::engine::{self, EngineOptions};
 use docwright::llm::{
-    AuthOptions, ChatMessage, Client, ClientOptions, CredentialResolver, CredentialSource, LimiterConfig, LlmError,
-    ModelSettings, ModelWriter, Problem, Provider, RetryPolicy, Secret, StructuredAnswer,
+    AuthOptions, ChatMessage, Client, ClientOptions, CredentialResolver, CredentialSource, ExchangeLog, LimiterConfig,
+    LlmError, ModelSettings, ModelWriter, Problem, Provider, RetryPolicy, Secret, StructuredAnswer,
 };
 use docwright::python::SourceFile;
 use docwright_mock::{Deployment, Entry, Fault, MockConfig, MockServer, RateLimited, fingerprint};
@@ -941,4 +941,57 @@ fn a_long_body_is_shortened_to_the_prompt_budget_keeping_what_raises_and_returns
     assert_eq!(plan.failures.len(), 1);
     assert!(plan.failures[0].error.0.contains("promptTokens"), "{:?}", plan.failures[0].error);
     assert_eq!(server.journal().len(), 1);
+}
+
+// 11. The exchange log
+
+fn exchange_lines(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_exchange_log_has_each_attempt_and_never_the_key() {
+    let server = MockServer::start(MockConfig::default());
+    // The answer repeats the key, as a service echoing a credential would.
+    server.set_answerer(|_| {
+        Some(json!({"summary": format!("Sign with {KEY}."), "description": "", "params": [], "returns": "",
+            "yields": "", "raises": [], "attributes": []}))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exchanges.jsonl");
+    let client = client(&server, "gpt-4o").with_exchange_log(Some(ExchangeLog::open(&path).unwrap()));
+    server.push_fault(Fault::Close);
+    server.push_fault(Fault::ServerError);
+    ask(&client, "def f(): pass").await.unwrap();
+    assert_eq!(statuses(&server.journal()), [None, Some(500), Some(200)]);
+    let lines = exchange_lines(&path);
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    let attempts: Vec<(Option<u64>, Option<u64>, Option<&str>)> =
+        lines.iter().map(|l| (l["attempt"].as_u64(), l["status"].as_u64(), l["error"]["kind"].as_str())).collect();
+    assert_eq!(
+        attempts,
+        [(Some(1), None, Some("transport")), (Some(2), Some(500), Some("server")), (Some(3), Some(200), None)]
+    );
+    assert!(lines.iter().all(|l| l["request_id"] == lines[0]["request_id"]), "one request: {lines:#?}");
+    assert_eq!(lines[0]["scope"], Value::Null, "asked about nothing in particular");
+    assert_eq!(lines[2]["request"]["messages"][1]["content"], "def f(): pass");
+    let content = lines[2]["content"].as_str().unwrap();
+    assert!(content.contains("Sign with [redacted]."), "{content}");
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is in the log");
+    assert!(!String::from_utf8_lossy(&bytes).contains("Bearer"));
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_that_cannot_be_written_is_said_once_and_the_answers_still_come() {
+    let server = MockServer::start(MockConfig::default());
+    let client = client(&server, "gpt-4o").with_exchange_log(Some(ExchangeLog::open(Path::new("/dev/full")).unwrap()));
+    ask(&client, "def f(a): pass").await.unwrap();
+    ask(&client, "def g(b): pass").await.unwrap();
+    let stats = client.stats();
+    assert_eq!(stats.answers, 2);
+    assert_eq!(stats.warnings.len(), 1, "{:?}", stats.warnings);
+    assert!(stats.warnings[0].contains("/dev/full could not be written"), "{:?}", stats.warnings);
 }

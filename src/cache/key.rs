@@ -61,20 +61,13 @@ impl KeyParts<'_> {
 
     /// The key's canonical encoding, `messages` standing for the messages.
     fn write(&self, messages: Part<'_>, out: &mut impl Write) {
-        let (kind, endpoint, deployment, api_version) = match self.provider {
-            Provider::AzureClassic { endpoint, deployment, api_version } => {
-                ("azure", endpoint.as_str(), deployment.as_str(), api_version.as_str())
-            }
-            Provider::AzureV1 { endpoint, deployment } => ("azure-v1", endpoint.as_str(), deployment.as_str(), "v1"),
-            Provider::OpenAi { base_url, model } => ("openai", base_url.as_str(), model.as_str(), ""),
-            Provider::Local { base_url, model } => ("local", base_url.as_str(), model.as_str(), ""),
-        };
+        let parts = self.provider.parts();
         let scalars = json!({
             "version": KEY_VERSION,
-            "provider": kind,
-            "endpoint": endpoint.trim().trim_end_matches('/'),
-            "deployment": deployment,
-            "apiVersion": api_version,
+            "provider": parts.kind,
+            "endpoint": parts.endpoint,
+            "deployment": parts.deployment,
+            "apiVersion": parts.api_version,
             "template": {"name": self.template.0, "version": self.template.1},
             "style": self.style,
             "schemaName": self.schema_name,

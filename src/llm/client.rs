@@ -2,8 +2,9 @@
 //! policy of the wire contract, structured output with fallbacks, and answers
 //! checked against their schema before anyone reads them.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::de::DeserializeOwned;
@@ -13,8 +14,9 @@ use super::auth::{AuthOptions, CredentialResolver, CredentialSource};
 use super::budget::{Budget, BudgetLimits};
 use super::cost::{self, Price, PriceTable};
 use super::error::{Problem, ServiceError, parse_error};
+use super::exchange_log::{self, ExchangeLog, Line};
 use super::limiter::{Limiter, LimiterConfig, LimiterStats};
-use super::provider::Provider;
+use super::provider::{Credential, Provider};
 use super::response::{ChatResponse, Unusable, WireUsage};
 use super::retry::{Attempt, Decision, RetryPolicy, decide, retry_after};
 use super::secret::Secret;
@@ -222,6 +224,8 @@ pub struct Client {
     /// An error every later request would repeat (a refused key, a spent
     /// quota): once seen, requests fail with it at once.
     fatal: Mutex<Option<(LlmError, Instant)>>,
+    /// Where each attempt and each cached answer is logged, when asked.
+    exchange_log: Option<Arc<ExchangeLog>>,
 }
 
 impl Client {
@@ -240,6 +244,29 @@ impl Client {
             price: None,
             budget: Budget::unlimited(),
             fatal: Mutex::new(None),
+            exchange_log: None,
+        }
+    }
+
+    /// Logs every attempt, and every answer the cache gives, to `log`.
+    pub fn with_exchange_log(mut self, log: Option<ExchangeLog>) -> Self {
+        self.exchange_log = log.map(Arc::new);
+        self
+    }
+
+    /// Logs an answer the cache gave for `scope` (no request was made).
+    pub fn log_cached(&self, scope: &str, content: &str, usage: super::cost::Usage) {
+        if self.exchange_log.is_some() {
+            self.log(&Line::cached(&self.provider, scope, content, usage), None);
+        }
+    }
+
+    /// Appends `line` to the exchange log; a log that fails is said once.
+    fn log(&self, line: &Line<'_>, credential: Option<&Credential>) {
+        if let Some(log) = &self.exchange_log
+            && let Err(error) = log.write(line, credential)
+        {
+            self.warn(vec![error]);
         }
     }
 
@@ -408,6 +435,18 @@ impl Client {
         name: &str,
         schema: &Value,
     ) -> Result<StructuredAnswer, LlmError> {
+        self.structured_for(None, messages, name, schema).await
+    }
+
+    /// As `structured`, about `scope` (`path:qualname`), which the exchange
+    /// log names.
+    pub async fn structured_for(
+        &self,
+        scope: Option<&str>,
+        messages: &[ChatMessage],
+        name: &str,
+        schema: &Value,
+    ) -> Result<StructuredAnswer, LlmError> {
         if let Some(error) = self.fatal_error() {
             self.count(|s| s.failure(error.kind()));
             return Err(error);
@@ -415,11 +454,12 @@ impl Client {
         // The same question asked twice at once (two editor windows, a
         // duplicated function) is sent once.
         let key = serde_json::to_string(&(messages, name, schema)).unwrap_or_default();
-        self.flights.run(key, || self.structured_once(messages, name, schema)).await
+        self.flights.run(key, || self.structured_once(scope, messages, name, schema)).await
     }
 
     async fn structured_once(
         &self,
+        scope: Option<&str>,
         messages: &[ChatMessage],
         name: &str,
         schema: &Value,
@@ -427,7 +467,7 @@ impl Client {
         let mut mode = OutputMode::from_u8(self.mode.load(Ordering::Relaxed));
         loop {
             let body = self.structured_body(messages, name, schema, mode);
-            match self.send::<ChatResponse>(&self.provider.chat_url(), &body).await {
+            match self.send::<ChatResponse>(&self.provider, &self.provider.chat_url(), &body, scope).await {
                 Err(LlmError::Service(error)) if lacks_output_mode(&error, mode) => match mode.next() {
                     Some(next) => {
                         tracing::info!("the server does not take {mode:?} output; trying {next:?}");
@@ -453,7 +493,7 @@ impl Client {
         if let Some(model) = provider.model() {
             body["model"] = json!(model);
         }
-        let (response, _) = self.send::<EmbeddingResponse>(&provider.embeddings_url(), &body).await?;
+        let (response, _) = self.send::<EmbeddingResponse>(&provider, &provider.embeddings_url(), &body, None).await?;
         let mut data = response.data;
         data.sort_by_key(|item| item.index);
         if data.len() != inputs.len() {
@@ -510,15 +550,25 @@ impl Client {
         body
     }
 
-    /// Sends `body` to `url` until it succeeds or the retry policy gives up.
-    /// Returns the parsed answer and the headers it came with.
-    async fn send<T: DeserializeOwned>(&self, url: &str, body: &Value) -> Result<(T, Vec<(String, String)>), LlmError> {
+    /// Sends `body` to `url` of `provider` until it succeeds or the retry
+    /// policy gives up. Returns the parsed answer and the headers it came
+    /// with. The exchange log names `scope` on each attempt's line.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        provider: &Provider,
+        url: &str,
+        body: &Value,
+        scope: Option<&str>,
+    ) -> Result<(T, Vec<(String, String)>), LlmError> {
         let bytes = serde_json::to_vec(body).map_err(|e| LlmError::Malformed(e.to_string()))?;
         // One id for the logical request, the same on every retry.
         let request_id = uuid::Uuid::new_v4().to_string();
         let estimate = self.estimate_tokens(body);
+        let logged = self.exchange_log.as_ref().map(|_| exchange_log::request_summary(body));
         let mut retries = 0u32;
         let mut reauthenticated = false;
+        // HTTP attempts of this request, a fresh credential's included.
+        let mut attempt = 0u32;
         loop {
             // Every attempt, retries included, waits for the limiter: it
             // holds the whole client after a 429 until the service's time.
@@ -558,6 +608,7 @@ impl Client {
                 request = request.header(name, value);
             }
             self.count(|s| s.requests += 1);
+            attempt += 1;
             let outcome = match request.send().await {
                 Err(error) => Err(transport(url, &error)),
                 Ok(response) => {
@@ -570,6 +621,11 @@ impl Client {
                     }
                 }
             };
+            if self.exchange_log.is_some() {
+                let line = Line::about(provider, Cow::Borrowed(&request_id), scope);
+                let line = line.attempt(attempt, logged.as_ref(), started.elapsed()).outcome(&outcome);
+                self.log(&line, Some(&credential));
+            }
             let decision = match &outcome {
                 Ok((status, headers, body)) if (200..300).contains(status) => {
                     let parsed: T = serde_json::from_slice(body).map_err(|e| {

@@ -32,6 +32,16 @@ pub enum Credential {
     Bearer(Secret),
 }
 
+impl Credential {
+    /// The key or token, if there is one.
+    pub fn secret(&self) -> Option<&Secret> {
+        match self {
+            Credential::None => None,
+            Credential::ApiKey(secret) | Credential::Bearer(secret) => Some(secret),
+        }
+    }
+}
+
 impl Provider {
     /// Where chat completion requests go.
     pub fn chat_url(&self) -> String {
@@ -80,6 +90,20 @@ impl Provider {
             Provider::OpenAi { base_url, model } => format!("OpenAI at {}, model `{model}`", trim(base_url)),
             Provider::Local { base_url, model } => format!("local server at {}, model `{model}`", trim(base_url)),
         }
+    }
+
+    /// Which service, where, which deployment (or model) and which
+    /// api-version (empty where the service has none), as settings name them.
+    pub fn parts(&self) -> ProviderParts<'_> {
+        let (kind, endpoint, deployment, api_version) = match self {
+            Provider::AzureClassic { endpoint, deployment, api_version } => {
+                ("azure", endpoint.as_str(), deployment.as_str(), api_version.as_str())
+            }
+            Provider::AzureV1 { endpoint, deployment } => ("azure-v1", endpoint.as_str(), deployment.as_str(), "v1"),
+            Provider::OpenAi { base_url, model } => ("openai", base_url.as_str(), model.as_str(), ""),
+            Provider::Local { base_url, model } => ("local", base_url.as_str(), model.as_str(), ""),
+        };
+        ProviderParts { kind, endpoint: trim(endpoint), deployment, api_version }
     }
 
     /// The authentication header for `credential`: its name and value. The
@@ -133,6 +157,26 @@ impl Provider {
     }
 }
 
+/// A provider taken apart, for cache keys and the exchange log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderParts<'a> {
+    /// `azure`, `azure-v1`, `openai` or `local`.
+    pub kind: &'static str,
+    /// The endpoint or base URL, without a trailing `/`.
+    pub endpoint: &'a str,
+    pub deployment: &'a str,
+    /// Empty where the service takes none.
+    pub api_version: &'a str,
+}
+
+/// The host (and port) of `url`: no scheme, no user or password, no path or
+/// query.
+pub fn host(url: &str) -> &str {
+    let rest = url.trim().split_once("://").map_or(url.trim(), |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit_once('@').map_or(authority, |(_, host)| host)
+}
+
 fn trim(url: &str) -> &str {
     url.trim().trim_end_matches('/')
 }
@@ -183,6 +227,26 @@ mod tests {
         );
         assert_eq!(v1.embeddings_url(), "https://res.openai.azure.com/openai/v1/embeddings");
         assert_eq!(local.with_deployment("nomic").model(), Some("nomic"));
+    }
+
+    #[test]
+    fn hosts_keep_no_credentials_path_or_query() {
+        assert_eq!(host("https://res.openai.azure.com/openai?api-version=1&sig=abc"), "res.openai.azure.com");
+        assert_eq!(host("http://user:pw@localhost:11434/v1"), "localhost:11434");
+        assert_eq!(host("http://[::1]:8000"), "[::1]:8000");
+        assert_eq!(host("https://r.example?sig=x"), "r.example");
+        let classic = Provider::AzureClassic {
+            endpoint: "https://r.openai.azure.com/".into(),
+            deployment: "d".into(),
+            api_version: "2024-10-21".into(),
+        };
+        let parts = classic.parts();
+        assert_eq!(
+            (parts.kind, parts.endpoint, parts.api_version),
+            ("azure", "https://r.openai.azure.com", "2024-10-21")
+        );
+        let local = Provider::Local { base_url: "http://localhost:11434/v1".into(), model: "llama3".into() };
+        assert_eq!((local.parts().kind, local.parts().deployment, local.parts().api_version), ("local", "llama3", ""));
     }
 
     #[test]

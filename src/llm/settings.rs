@@ -81,6 +81,8 @@ pub struct ModelSettings {
     pub never_send: Option<NeverSend>,
     /// Where the user's prompt templates are, and which are used.
     pub templates: TemplateSettings,
+    /// The exchange log, relative to the project when relative.
+    pub exchange_log: Option<PathBuf>,
     /// The defaults of `deployments`, for the deployment in use.
     pub this: DeploymentSettings,
 }
@@ -120,6 +122,11 @@ pub const MODEL_KEYS: &[(&str, &str)] = &[
         "templates",
         "prompt templates: { directory, function, method, class, module, update }; the directory holds NAME.toml files \
          (default .docwright/templates in the project), each kind names the template it uses",
+    ),
+    (
+        "exchangeLog",
+        "a file (relative to the project) to which every request and cached answer is appended as a JSON line, \
+         for audits; created owner-only (default: none; DOCWRIGHT_EXCHANGE_LOG or --exchange-log win)",
     ),
 ];
 
@@ -282,6 +289,7 @@ impl ModelSettings {
                 self.never_send = Some(NeverSend::new(&patterns)?);
             }
             "templates" => self.templates = template_settings(value)?,
+            "exchangelog" => self.exchange_log = Some(PathBuf::from(string(value)?)),
             "concurrency" => {
                 self.concurrency = Some(
                     usize::try_from(count(value)?)
@@ -456,6 +464,10 @@ impl ModelSettings {
             prices: self.prices.clone(),
             never_send: self.never_send.clone().unwrap_or_else(NeverSend::defaults),
             templates: self.templates.clone(),
+            exchange_log: lookup(super::exchange_log::ENV)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| std::path::absolute(&v).unwrap_or_else(|_| PathBuf::from(v)))
+                .or_else(|| self.exchange_log.clone()),
         }))
     }
 
@@ -545,11 +557,14 @@ pub struct ModelConfig {
     /// Files whose code is never sent.
     pub never_send: NeverSend,
     pub templates: TemplateSettings,
+    /// The exchange log: `DOCWRIGHT_EXCHANGE_LOG` made absolute, else
+    /// `model.exchangeLog` as written (relative to the project).
+    pub exchange_log: Option<PathBuf>,
 }
 
 /// Whether `url` names this machine (a local model server).
 fn is_loopback(url: &str) -> bool {
-    let authority = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("");
+    let authority = super::provider::host(url);
     let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => authority.split(':').next().unwrap_or(""),
@@ -615,6 +630,25 @@ mod tests {
         assert_eq!(config.deployment.rpm, Some(600));
         assert_eq!(config.auth, AuthConfig::KeyEnv(vec!["AZURE_OPENAI_API_KEY".into()]));
         assert!(!config.client.reasoning);
+    }
+
+    #[test]
+    fn the_exchange_log_comes_from_the_environment_else_the_settings() {
+        let mut settings = ModelSettings::default();
+        let problems = settings.apply(
+            &json!({"provider": "local", "endpoint": "http://localhost:11434/v1", "model": "m",
+                "exchange-log": "logs/exchanges.jsonl"}),
+            "m",
+        );
+        assert_eq!(problems, Vec::<String>::new());
+        assert_eq!(settings.resolve(&env(&[])).unwrap().unwrap().exchange_log, Some("logs/exchanges.jsonl".into()));
+        let config = settings.resolve(&env(&[("DOCWRIGHT_EXCHANGE_LOG", "audit.jsonl")])).unwrap().unwrap();
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(config.exchange_log, Some(cwd.join("audit.jsonl")), "relative to the working directory");
+        assert!(ModelSettings::default().resolve(&env(&[("DOCWRIGHT_EXCHANGE_LOG", "a")])).unwrap().is_none());
+        let problems = settings.apply(&json!({"exchangeLog": ""}), "m");
+        assert_eq!(problems, vec!["m.exchangeLog: expected a non-empty string, got \"\""]);
+        assert!(MODEL_KEYS.iter().any(|(key, _)| *key == "exchangeLog"));
     }
 
     #[test]

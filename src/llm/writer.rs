@@ -380,7 +380,7 @@ impl DocstringWriter for ModelWriter {
         };
         let asked: Vec<Option<&Job>> =
             steps.iter().map(|step| if let Step::Ask(job) = step { Some(job) } else { None }).collect();
-        let hits = self.runtime.block_on(cached_many(cache, &asked));
+        let hits = self.runtime.block_on(cached_many(&self.client, cache, &asked));
         steps
             .into_iter()
             .zip(hits)
@@ -404,7 +404,9 @@ impl DocstringWriter for ModelWriter {
             // Hits first, read together: most of a cached run is these, and
             // they need no task.
             let hits = match &cache {
-                Some(cache) => cached_many(cache, &jobs.iter().map(|job| job.as_ref().ok()).collect::<Vec<_>>()).await,
+                Some(cache) => {
+                    cached_many(&client, cache, &jobs.iter().map(|job| job.as_ref().ok()).collect::<Vec<_>>()).await
+                }
                 None => vec![None; jobs.len()],
             };
             // The client's limiter bounds how many are in flight.
@@ -466,30 +468,32 @@ impl DocstringWriter for ModelWriter {
 }
 
 /// The cached answer to `job`, when there is one that still fits the code.
-async fn cached(cache: &AnswerCache, job: &Job) -> Option<Written> {
+async fn cached(client: &Client, cache: &AnswerCache, job: &Job) -> Option<Written> {
     let hit = cache.get(&job.key).await?;
-    usable(cache, &hit, job)
+    usable(client, cache, &hit, job)
 }
 
 /// The cached answers to `jobs` (`None` where there is no job), read
 /// together.
-async fn cached_many(cache: &AnswerCache, jobs: &[Option<&Job>]) -> Vec<Option<Written>> {
+async fn cached_many(client: &Client, cache: &AnswerCache, jobs: &[Option<&Job>]) -> Vec<Option<Written>> {
     let keys: Vec<CacheKey> = jobs.iter().flatten().map(|job| job.key).collect();
     let mut hits = cache.get_many(&keys).await.into_iter();
     jobs.iter()
         .map(|job| {
             let job = (*job)?;
             let hit = hits.next().flatten()?;
-            usable(cache, &hit, job)
+            usable(client, cache, &hit, job)
         })
         .collect()
 }
 
-/// `hit` as the docstring for `job`, if it still fits the code; counted.
-fn usable(cache: &AnswerCache, hit: &CachedAnswer, job: &Job) -> Option<Written> {
+/// `hit` as the docstring for `job`, if it still fits the code; counted,
+/// and logged as an exchange the cache answered.
+fn usable(client: &Client, cache: &AnswerCache, hit: &CachedAnswer, job: &Job) -> Option<Written> {
     let answer: Answer = serde_json::from_str(hit.value.get()).ok()?;
     answer::check(&answer, &job.skeleton).ok()?;
     cache.hit(hit);
+    client.log_cached(&job.scope, hit.value.get(), hit.usage);
     let note = unknown_note(&job.truth.unknown(&answer));
     Some(Written { docstring: answer::apply(&answer, &job.skeleton), note })
 }
@@ -497,7 +501,7 @@ fn usable(cache: &AnswerCache, hit: &CachedAnswer, job: &Job) -> Option<Written>
 /// One docstring: from the cache when it holds one, else from the model.
 async fn ask(client: Arc<Client>, cache: Option<Arc<AnswerCache>>, job: Job) -> Result<Written, WriteError> {
     if let Some(cache) = &cache {
-        if let Some(written) = cached(cache, &job).await {
+        if let Some(written) = cached(&client, cache, &job).await {
             return Ok(written);
         }
         cache.miss();
@@ -512,8 +516,8 @@ async fn ask_model(client: Arc<Client>, cache: Option<Arc<AnswerCache>>, job: Jo
     let mut messages = job.messages;
     let mut problems = Vec::new();
     for attempt in 0..2 {
-        let (said, found): (Option<String>, Vec<String>) = match client.structured(&messages, SCHEMA_NAME, schema).await
-        {
+        let asked = client.structured_for(Some(&job.scope), &messages, SCHEMA_NAME, schema).await;
+        let (said, found): (Option<String>, Vec<String>) = match asked {
             Ok(structured) => {
                 let parsed: Result<Answer, String> =
                     serde_json::from_value(structured.value.clone()).map_err(|e| e.to_string());

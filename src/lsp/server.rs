@@ -26,7 +26,7 @@ use crate::config::{self, Settings, Severity};
 use crate::engine::findings::findings;
 use crate::engine::{DocstringWriter, EngineOptions, Templates};
 use crate::line_index::PositionEncoding;
-use crate::llm::{Client, ModelSettings, ModelWriter};
+use crate::llm::{Client, ExchangeLog, ModelSettings, ModelWriter};
 use crate::prompt::template::PromptManager;
 use crate::python::workspace::WorkspaceIndex;
 
@@ -387,8 +387,12 @@ fn writer_for(settings: &Settings, root: Option<&Path>, workspace: &Arc<RwLock<W
     let built = settings.model.resolve(&lookup).and_then(|config| {
         let Some(config) = config else { return Ok(None) };
         let runtime = tokio::runtime::Handle::try_current().map_err(|e| e.to_string())?;
-        let client = Client::from_config(&config)?;
+        let mut client = Client::from_config(&config)?;
         tracing::info!("docstrings come from {}", config.provider.describe());
+        match ExchangeLog::open_in(config.exchange_log.as_deref(), root) {
+            Ok(log) => client = client.with_exchange_log(log),
+            Err(warning) => problems.push(warning),
+        }
         // Opening a store may wait on a network (Redis): on a thread of its
         // own, as this runs on the server's async threads.
         let cache_settings = settings.cache.clone();

@@ -47,6 +47,10 @@ pub struct GenerateArgs {
     /// `model.budget.perDay`].
     #[arg(long, value_name = "USD", conflicts_with = "offline")]
     pub budget_per_day: Option<f64>,
+    /// Append every model request (each attempt) and every cached answer to this file as a JSON line, for audits
+    /// [default: DOCWRIGHT_EXCHANGE_LOG, else `model.exchangeLog` in [tool.docwright]].
+    #[arg(long, value_name = "PATH", conflicts_with = "offline")]
+    pub exchange_log: Option<PathBuf>,
     /// Docstring style: google, numpy, sphinx, epytext or pep257 [default: google, or
     /// `style` in the project's pyproject.toml [tool.docwright]].
     #[arg(long)]

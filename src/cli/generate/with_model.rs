@@ -17,7 +17,7 @@ use crate::config::Settings;
 use crate::engine::batch::{BatchFile, Prepared, Watch};
 use crate::engine::{self, DocstringWriter, EngineOptions};
 use crate::files::{FileFilter, python_files, read_parsed};
-use crate::llm::{Client, ModelConfig, ModelWriter};
+use crate::llm::{Client, ExchangeLog, ModelConfig, ModelWriter};
 use crate::prompt::template::PromptManager;
 use crate::python::workspace::{FileEntry, WorkspaceIndex};
 
@@ -59,9 +59,12 @@ pub(super) fn config(args: &GenerateArgs, settings: &Settings) -> Result<Option<
         }
     }
     let lookup = |name: &str| std::env::var(name).ok();
-    let config = model_settings.resolve(&lookup).map_err(|e| {
+    let mut config = model_settings.resolve(&lookup).map_err(|e| {
         anyhow::anyhow!("the model is not fully configured: {e} (or use --offline to write from templates)")
     })?;
+    if let (Some(config), Some(path)) = (&mut config, &args.exchange_log) {
+        config.exchange_log = Some(std::path::absolute(path).unwrap_or_else(|_| path.clone()));
+    }
     if config.is_none() {
         // Templates are the fallback, so the tool is useful on a fresh machine.
         eprintln!("docwright: no model is configured; writing docstrings from templates (as with --offline)");
@@ -82,7 +85,12 @@ fn start_model(
         .enable_all()
         .build()
         .context("cannot start the model client's runtime")?;
-    let client = Client::from_config(config).map_err(|e| anyhow::anyhow!("the model client: {e}"))?;
+    let mut client = Client::from_config(config).map_err(|e| anyhow::anyhow!("the model client: {e}"))?;
+    // A log that cannot be written is said once; the run goes on.
+    match ExchangeLog::open_in(config.exchange_log.as_deref(), root) {
+        Ok(log) => client = client.with_exchange_log(log),
+        Err(warning) => eprintln!("docwright: warning: {warning}"),
+    }
     // A template that does not load stops the run: a typo must not quietly
     // fall back to the built-in prompt.
     let templates = PromptManager::load(&config.templates, root).map_err(|e| anyhow::anyhow!("prompt template {e}"))?;
