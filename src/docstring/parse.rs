@@ -31,6 +31,12 @@ pub fn parse(text: &str, style: Option<Style>) -> Docstring {
     }
 }
 
+/// The docstring's text as written, cleaned as `inspect.cleandoc` cleans it
+/// (first line stripped, the rest dedented, blank lines at the ends dropped).
+pub fn clean(text: &str) -> String {
+    text::clean_lines(text).join("\n")
+}
+
 /// Summary (first paragraph) and description (the rest, as written).
 fn plain(lines: &[String]) -> Docstring {
     let (summary, rest) = text::split_summary(lines, |_| false);
