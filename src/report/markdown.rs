@@ -464,45 +464,6 @@ fn list<'a>(title: &str, entries: impl Iterator<Item = (String, &'a str)>) -> St
 /// words a style uses for its structure (section titles, field names): a
 /// parse that lost something is not shown in its place.
 fn accounts_for(text: &str, doc: &Docstring) -> bool {
-    const STRUCTURE: &[&str] = &[
-        "args",
-        "arguments",
-        "parameters",
-        "params",
-        "param",
-        "parameter",
-        "arg",
-        "argument",
-        "key",
-        "keyword",
-        "keywords",
-        "kwargs",
-        "type",
-        "returns",
-        "return",
-        "rtype",
-        "yields",
-        "yield",
-        "ytype",
-        "raises",
-        "raise",
-        "except",
-        "exception",
-        "exceptions",
-        "ivar",
-        "var",
-        "cvar",
-        "vartype",
-        "attributes",
-        "attribute",
-        "examples",
-        "example",
-        "optional",
-        "default",
-        "defaults",
-        "to",
-        "other",
-    ];
     let mut kept = String::new();
     let mut add = |s: &str| {
         kept.push_str(s);
@@ -532,7 +493,7 @@ fn accounts_for(text: &str, doc: &Docstring) -> bool {
         s.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
     };
     let kept = words(&kept);
-    words(text).iter().all(|w| kept.contains(w) || STRUCTURE.contains(&w.as_str()))
+    words(text).iter().all(|w| kept.contains(w) || docstring::parse::is_structure_word(w))
 }
 
 /// The lines of `text` joined into one, each trimmed.
