@@ -134,37 +134,4 @@ mod tests {
             assert!(!is_url(path), "{path}");
         }
     }
-
-    fn git(dir: &Path, args: &[&str]) {
-        let status = Command::new("git")
-            .args(["-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_AUTHOR_DATE", "2024-05-01T12:00:00+02:00")
-            .env("GIT_COMMITTER_DATE", "2024-05-01T12:00:00+02:00")
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    }
-
-    #[test]
-    fn last_change_names_the_last_commit_of_a_file_and_nothing_outside_git() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("m.py");
-        std::fs::write(&file, "x = 1\n").unwrap();
-        assert_eq!(last_change(&file).unwrap(), None, "not a repository");
-        git(dir.path(), &["init", "--quiet"]);
-        assert_eq!(last_change(&file).unwrap(), None, "no commits yet");
-        std::fs::write(dir.path().join("other.py"), "").unwrap();
-        git(dir.path(), &["add", "other.py"]);
-        git(dir.path(), &["commit", "--quiet", "-m", "Add other"]);
-        assert_eq!(last_change(&file).unwrap(), None, "never committed");
-        git(dir.path(), &["add", "m.py"]);
-        git(dir.path(), &["commit", "--quiet", "-m", "Add m: the first | module"]);
-        let change = last_change(&file).unwrap().expect("committed");
-        assert_eq!(change.author, "Ada Lovelace");
-        assert_eq!(change.date, "2024-05-01T12:00:00+02:00");
-        assert_eq!(change.subject, "Add m: the first | module");
-        assert!(change.hash.len() >= 7 && change.hash.chars().all(|c| c.is_ascii_hexdigit()), "{change:?}");
-    }
 }

@@ -7,24 +7,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
+use docwright::git::{LastChange, last_change};
 use pretty_assertions::assert_eq;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-struct Run {
-    code: i32,
-    stderr: String,
-}
+#[path = "common/run.rs"]
+mod run;
 
-/// Runs `docwright args...` in `dir`.
-fn docwright(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_docwright"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DOCWRIGHT_LOG")
-        .output()
-        .expect("the binary runs");
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "", "markdown prints nothing on stdout");
-    Run { code: output.status.code().expect("exited normally"), stderr: String::from_utf8(output.stderr).unwrap() }
+/// Runs `docwright args...` in `dir`; `markdown` prints nothing on stdout.
+fn docwright(dir: &Path, args: &[&str]) -> run::Run {
+    let run = run::docwright(dir, args);
+    assert_eq!(run.stdout, "", "{args:?}");
+    run
 }
 
 /// A copy of the fixture package at `dir/shapes`.
@@ -62,6 +56,33 @@ fn pages(dir: &Path) -> BTreeMap<String, String> {
             (entry.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(entry.path()).unwrap())
         })
         .collect()
+}
+
+#[test]
+fn last_change_is_none_outside_git_before_any_commit_and_for_a_file_never_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, date) = (dir.path(), "2024-05-01T12:00:00+02:00");
+    let file = d.join("m.py");
+    std::fs::write(&file, "x = 1\n").unwrap();
+    assert_eq!(last_change(&file).unwrap(), None, "not a repository");
+    git(d, date, &["init", "--quiet"]);
+    assert_eq!(last_change(&file).unwrap(), None, "no commits yet");
+    std::fs::write(d.join("other.py"), "").unwrap();
+    git(d, date, &["add", "other.py"]);
+    git(d, date, &["commit", "--quiet", "-m", "Add other"]);
+    assert_eq!(last_change(&file).unwrap(), None, "never committed");
+    git(d, date, &["add", "m.py"]);
+    git(d, date, &["commit", "--quiet", "-m", "Add m: the first | module"]);
+    let change = last_change(&file).unwrap().expect("committed");
+    let hash = change.hash.clone();
+    assert!(hash.len() >= 7 && hash.chars().all(|c| c.is_ascii_hexdigit()), "{change:?}");
+    let expected = LastChange {
+        author: "Ada Lovelace".to_string(),
+        date: date.to_string(),
+        hash,
+        subject: "Add m: the first | module".to_string(),
+    };
+    assert_eq!(change, expected);
 }
 
 const WRITTEN: &str = "docwright: 3 module pages and index.md in docs\n";
