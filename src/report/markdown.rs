@@ -8,7 +8,7 @@
 //! an anchor named by its qualified name (`#Box.area`), and the same input
 //! always gives the same bytes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::docstring::{self, Docstring};
 use crate::git::LastChange;
@@ -49,6 +49,8 @@ pub struct IndexEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexItem {
     pub qualname: String,
+    /// Its anchor on the page: the qualified name, unless that is another's.
+    pub anchor: String,
     pub kind: DefinitionKind,
     pub documented: bool,
 }
@@ -64,6 +66,7 @@ pub fn page_file(name: &str) -> String {
 /// one heading and anchor, each signature, the first docstring.
 struct Item<'m> {
     qualname: &'m str,
+    anchor: String,
     kind: DefinitionKind,
     definitions: Vec<&'m Definition>,
     /// A class's methods.
@@ -76,7 +79,12 @@ impl Item<'_> {
     }
 
     fn index_item(&self) -> IndexItem {
-        IndexItem { qualname: self.qualname.to_string(), kind: self.kind, documented: self.docstring().is_some() }
+        IndexItem {
+            qualname: self.qualname.to_string(),
+            anchor: self.anchor.clone(),
+            kind: self.kind,
+            documented: self.docstring().is_some(),
+        }
     }
 }
 
@@ -88,12 +96,10 @@ struct Contents<'m> {
 }
 
 impl Contents<'_> {
-    fn shows(&self, qualname: &str) -> bool {
-        self.classes
-            .iter()
-            .flat_map(|c| c.methods.iter().chain([c]))
-            .chain(&self.functions)
-            .any(|i| i.qualname == qualname)
+    /// The anchor of the function or method named `qualname`, when shown.
+    fn function_anchor(&self, qualname: &str) -> Option<&str> {
+        let items = self.classes.iter().flat_map(|c| c.methods.iter()).chain(&self.functions);
+        items.filter(|i| i.qualname == qualname).map(|i| i.anchor.as_str()).next()
     }
 }
 
@@ -121,13 +127,29 @@ fn contents(module: &Module, private: bool) -> Contents<'_> {
             Some(item) => item.definitions.push(definition),
             None => items.push(Item {
                 qualname: &definition.qualname,
+                anchor: String::new(),
                 kind: definition.kind,
                 definitions: vec![definition],
                 methods: Vec::new(),
             }),
         }
     }
+    let mut taken = HashSet::new();
+    name_anchors(&mut contents.classes, &mut taken);
+    name_anchors(&mut contents.functions, &mut taken);
     contents
+}
+
+/// Each item's anchor, in page order: its qualified name, or with `-2`,
+/// `-3`... when that is taken (a class and a function of the same name).
+fn name_anchors(items: &mut [Item<'_>], taken: &mut HashSet<String>) {
+    for item in items {
+        item.anchor = (1..)
+            .map(|n| if n == 1 { item.qualname.to_string() } else { format!("{}-{n}", item.qualname) })
+            .find(|anchor| taken.insert(anchor.clone()))
+            .unwrap_or_default();
+        name_anchors(&mut item.methods, taken);
+    }
 }
 
 /// The complexity figures of a module: the graphs that are functions (not
@@ -218,10 +240,9 @@ fn figures(doc: &ModuleDoc<'_>, contents: &Contents<'_>) -> String {
     match highest {
         Some(highest) => {
             let average = graphs.iter().map(|g| g.complexity).sum::<i64>() as f64 / graphs.len() as f64;
-            let name = if contents.shows(&highest.name) {
-                link(&code_span(&highest.name, false), &format!("#{}", url(&highest.name)))
-            } else {
-                code_span(&highest.name, false)
+            let name = match contents.function_anchor(&highest.name) {
+                Some(anchor) => link(&code_span(&highest.name, false), &format!("#{}", url(anchor))),
+                None => code_span(&highest.name, false),
             };
             line.push_str(&format!(
                 " · **Complexity:** average {average:.1}, highest {} in {name}",
@@ -242,7 +263,7 @@ fn item_markdown(file: &SourceFile, item: &Item<'_>, level: usize, complexity: &
     out.push_str(&format!(
         "{} {}{what}{}\n\n",
         "#".repeat(level),
-        anchor(item.qualname),
+        anchor(&item.anchor),
         code_span(item.qualname, false)
     ));
     let signatures: Vec<String> = item
@@ -327,7 +348,7 @@ pub fn index_page(entries: &[IndexEntry]) -> String {
         for item in &entry.items {
             let indent = if item.kind == DefinitionKind::Method { "  " } else { "" };
             let what = if item.kind == DefinitionKind::Class { "class " } else { "" };
-            let target = format!("{}#{}", url(&entry.page), url(&item.qualname));
+            let target = format!("{}#{}", url(&entry.page), url(&item.anchor));
             let marker = if item.documented { "" } else { " *(undocumented)*" };
             out.push_str(&format!("{indent}- {what}{}{marker}\n", link(&code_span(&item.qualname, false), &target)));
         }
@@ -885,6 +906,15 @@ __all__ = []
     }
 
     #[test]
+    fn a_class_and_a_function_of_one_name_have_anchors_of_their_own() {
+        let source = "try:\n    from x import K\nexcept ImportError:\n    def K(): pass\nelse:\n    class K: pass\n";
+        let (text, entry) = page(source, false);
+        let anchors: Vec<(&str, &str)> = entry.items.iter().map(|i| (i.qualname.as_str(), i.anchor.as_str())).collect();
+        assert_eq!(anchors, [("K", "K"), ("K", "K-2")]);
+        assert!(text.contains("<a id=\"K\"></a>class `K`") && text.contains("<a id=\"K-2\"></a>`K`"), "{text}");
+    }
+
+    #[test]
     fn the_figures_name_the_most_complex_function_first_met() {
         let source = "def a():\n    if x: pass\ndef _b():\n    if x: pass\n    if y: pass\ndef c():\n    if x: pass\n    if y: pass\nif z:\n    pass\n";
         let (text, entry) = page(source, false);
@@ -905,7 +935,12 @@ __all__ = []
             summary: (documented > 0).then(|| format!("About {name} | more.")),
             coverage: Tally { total: 2, documented },
             complexities: vec![documented as i64 + 1],
-            items: vec![IndexItem { qualname: "K.m".to_string(), kind: DefinitionKind::Method, documented: false }],
+            items: vec![IndexItem {
+                qualname: "K.m".to_string(),
+                anchor: "K.m".to_string(),
+                kind: DefinitionKind::Method,
+                documented: false,
+            }],
         };
         let index = index_page(&[entry("b", 2), entry("index", 0), entry("a b", 1)]);
         assert_eq!(
