@@ -559,7 +559,16 @@ fn blocks(text: &str) -> String {
             }
             out.push_str(&fenced("", dedent(&lines[start..at]).trim_matches('\n')));
         } else {
-            while at < lines.len() && !lines[at].trim().is_empty() && !lines[at].trim_start().starts_with(">>>") {
+            // Until a blank line, a doctest, or an indented line (laid out by
+            // hand: a block of its own) unless it continues a list item.
+            let mut in_list = false;
+            while at < lines.len() {
+                let line = lines[at];
+                let indented = line.starts_with(char::is_whitespace);
+                if line.trim().is_empty() || line.trim_start().starts_with(">>>") || (indented && !in_list) {
+                    break;
+                }
+                in_list |= is_list_item(line);
                 at += 1;
             }
             let paragraph: Vec<&str> = lines[start..at].iter().map(|l| l.trim_start()).collect();
@@ -569,6 +578,13 @@ fn blocks(text: &str) -> String {
         }
     }
     out
+}
+
+/// A line that starts a Markdown list item: `- `, `* `, `+ `, `1. `, `1) `.
+fn is_list_item(line: &str) -> bool {
+    let numbered = line.trim_start_matches(|c: char| c.is_ascii_digit());
+    ["- ", "* ", "+ "].iter().any(|marker| line.starts_with(marker))
+        || (numbered.len() < line.len() && (numbered.starts_with(". ") || numbered.starts_with(") ")))
 }
 
 /// The fence a line opens (three or more backquotes or tildes), if it does.
@@ -810,6 +826,18 @@ mod tests {
         let markdown = blocks(text);
         assert_eq!(blocks_of(&markdown), ["p", "p", "list", "list"]);
         assert_eq!(seen(&markdown), "# not a heading\nSetext?\n---|> not a quote|a list|another|numbered|");
+    }
+
+    #[test]
+    fn lines_laid_out_under_a_paragraph_are_a_code_block_but_a_list_item_continues() {
+        let text = "Settings:\n  width (default: 70)\n    the width\n  tabs\nAfter.\n\n- an item\n  continued\n2) numbered\n   continued";
+        let markdown = blocks(text);
+        assert_eq!(blocks_of(&markdown), ["p", "code", "p", "list", "list"]);
+        assert!(
+            markdown.contains("Settings:\n\n```\nwidth (default: 70)\n  the width\ntabs\n```\n\nAfter."),
+            "{markdown}"
+        );
+        assert_eq!(seen(&markdown).rsplit_once("After.|").unwrap().1, "an item\ncontinued|numbered\ncontinued|");
     }
 
     #[test]
