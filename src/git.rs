@@ -178,6 +178,54 @@ fn unquoted(path: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The last commit that changed a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastChange {
+    pub author: String,
+    /// The author date, strict ISO 8601 (`2024-05-01T12:00:00+02:00`).
+    pub date: String,
+    /// The abbreviated hash, as git abbreviates it in that repository.
+    pub hash: String,
+    pub subject: String,
+}
+
+/// The last commit that changed `path` (a file). `None` when the file is not
+/// in a git repository, the repository has no commits, or no commit touched
+/// the file (it is new or ignored); an error only when git fails otherwise
+/// (not installed, a repository it refuses to read).
+pub fn last_change(path: &Path) -> Result<Option<LastChange>> {
+    let path = std::fs::canonicalize(path).with_context(|| format!("cannot resolve {}", path.display()))?;
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return Ok(None) };
+    // Outside a repository is the common case: no need to run git to know it.
+    // (`.git` is a directory, or a file in a worktree or submodule.)
+    if !dir.ancestors().any(|d| d.join(".git").exists()) {
+        return Ok(None);
+    }
+    // Fields split by NUL, which no name or subject holds; a signature check
+    // that a user's configuration asks for would print more than the format.
+    let log = ["-c", "log.showSignature=false", "log", "-1", "--format=%an%x00%aI%x00%h%x00%s", "--"];
+    let args = log.iter().map(OsStr::new).chain([name]);
+    let printed = match run(dir, args) {
+        Ok(printed) => printed,
+        Err(error) => {
+            // A repository git reads but that has no commits fails `log`:
+            // there is no last change.
+            let readable = run(dir, ["rev-parse", "--git-dir"]).is_ok();
+            if readable && run(dir, ["rev-parse", "--verify", "--quiet", "HEAD"]).is_err() {
+                return Ok(None);
+            }
+            return Err(error);
+        }
+    };
+    let line = printed.trim_end_matches(['\n', '\r']);
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let mut fields = line.splitn(4, '\0').map(str::to_string);
+    let mut next = || fields.next().unwrap_or_default();
+    Ok(Some(LastChange { author: next(), date: next(), hash: next(), subject: next() }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

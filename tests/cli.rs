@@ -7,26 +7,10 @@ use std::process::Command;
 
 use pretty_assertions::assert_eq;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+#[path = "common/run.rs"]
+mod run;
 
-/// Runs `docwright args...` in `dir`.
-fn docwright(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_docwright"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DOCWRIGHT_LOG")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().expect("exited normally"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
-}
+use run::docwright;
 
 /// Writes `relative` under `dir`, creating its directories.
 fn put(dir: &Path, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {

@@ -231,8 +231,11 @@ fn ctrl_c_stops_the_run_and_leaves_every_file_untouched_or_whole() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("docwright starts");
+    // Two files at a time, three docstrings each, two requests in flight:
+    // once nine requests have arrived, at least seven are answered, so at
+    // least one file is finished.
     let waited = Instant::now();
-    while chat_requests(&mock) < 6 {
+    while chat_requests(&mock) < 9 {
         assert!(waited.elapsed() < Duration::from_secs(60), "the run never got going");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -242,7 +245,8 @@ fn ctrl_c_stops_the_run_and_leaves_every_file_untouched_or_whole() {
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted: "), "{stderr}");
-    assert!(stderr.contains(" not written"), "{stderr}");
+    assert!(stderr.contains(" not written; "), "{stderr}");
+    assert!(stderr.contains("a new run picks up where this one stopped"), "{stderr}");
     assert!(chat_requests(&mock) < 36, "the run stopped asking");
 
     let (mut untouched, mut written) = (0, 0);
@@ -260,7 +264,8 @@ fn ctrl_c_stops_the_run_and_leaves_every_file_untouched_or_whole() {
             .unwrap();
         std::io::Write::write_all(&mut parsed.stdin.take().unwrap(), now.as_bytes()).unwrap();
         assert!(parsed.wait().unwrap().success(), "{path} is valid Python:\n{now}");
-        assert!(now.starts_with("\"\"\""), "{path} was written whole, with its module docstring:\n{now}");
+        assert!(now.starts_with("\"\"\""), "{path} was finished, its module docstring written:\n{now}");
+        assert_eq!(now.matches("\"\"\"").count(), 6, "{path} was finished, every docstring written:\n{now}");
     }
     assert!(written > 0 && untouched > 0, "stopped mid-run: {written} written, {untouched} untouched\n{stderr}");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("pkg"))

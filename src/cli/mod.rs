@@ -7,6 +7,7 @@ mod doctor;
 mod generate;
 mod interrupt;
 mod inventory;
+mod markdown;
 mod progress;
 mod report;
 mod write;
@@ -40,6 +41,8 @@ enum Command {
     Coverage(coverage::CoverageArgs),
     /// McCabe complexity of each function, measured as mccabe measures it.
     Complexity(complexity::ComplexityArgs),
+    /// Write Markdown documentation: a page per module and an index.
+    Markdown(markdown::MarkdownArgs),
     /// Check the model configuration, the credentials and one tiny request, and say what is wrong.
     Doctor(doctor::DoctorArgs),
     /// Show or drop the cached model answers.
@@ -84,6 +87,7 @@ pub fn run() -> i32 {
         Command::Generate(args) => generate::run(args),
         Command::Coverage(args) => coverage::run(args),
         Command::Complexity(args) => complexity::run(args),
+        Command::Markdown(args) => markdown::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Cache(args) => cache::run(args),
         Command::Lsp(_) => crate::lsp::run_stdio().map(|()| 0),

@@ -1,6 +1,6 @@
-//! What the report commands (`coverage`, `complexity`) share: the files they
-//! look at, read and parsed a thread per core, and the files they could not
-//! read.
+//! What the report commands (`coverage`, `complexity`, `markdown`) share: the
+//! files they look at, read and parsed a thread per core, and the files they
+//! could not read.
 
 use std::path::{Path, PathBuf};
 
@@ -32,8 +32,16 @@ pub fn measure_files<T: Send>(
     filter: &FileFilter,
     measure: impl Fn(&Path, &SourceFile) -> Result<T> + Sync,
 ) -> Result<Vec<Measured<T>>> {
-    let files = python_files(paths, filter)?;
-    Ok(files
+    Ok(measure_each(&python_files(paths, filter)?, measure))
+}
+
+/// `measure` applied to each of `files` that reads, decodes and parses
+/// without syntax errors, in their order; a file it fails on is skipped too.
+pub fn measure_each<T: Send>(
+    files: &[PathBuf],
+    measure: impl Fn(&Path, &SourceFile) -> Result<T> + Sync,
+) -> Vec<Measured<T>> {
+    files
         .par_iter()
         .map(|path| {
             let display = path.display().to_string();
@@ -44,7 +52,7 @@ pub fn measure_files<T: Send>(
                 Err(error) => Measured::Skipped(Skipped { path: display, error: format!("{error:#}") }),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Says on stderr which files were left out; their count.

@@ -31,6 +31,22 @@ pub fn parse(text: &str, style: Option<Style>) -> Docstring {
     }
 }
 
+/// The docstring's text as written, cleaned as `inspect.cleandoc` cleans it
+/// (first line stripped, the rest dedented, blank lines at the ends dropped).
+pub fn clean(text: &str) -> String {
+    text::clean_lines(text).join("\n")
+}
+
+/// Whether a parser may drop `word` (lowercase) as structure rather than
+/// text: a field name (`param`, `rtype`), a section title (`Args`,
+/// `Returns`), or a word of a type's `optional` and `default` parts and of
+/// `Defaults to`.
+pub fn is_structure_word(word: &str) -> bool {
+    detect::SPHINX_FIELDS.contains(&word)
+        || google::kind_of(word).is_some()
+        || matches!(word, "optional" | "default" | "defaults" | "to" | "other")
+}
+
 /// Summary (first paragraph) and description (the rest, as written).
 fn plain(lines: &[String]) -> Docstring {
     let (summary, rest) = text::split_summary(lines, |_| false);

@@ -110,11 +110,11 @@ impl Definition {
     }
 
     pub fn is_private(&self) -> bool {
-        self.name.starts_with('_') && !self.is_magic()
+        is_private_name(&self.name)
     }
 
     pub fn is_magic(&self) -> bool {
-        self.name.len() > 4 && self.name.starts_with("__") && self.name.ends_with("__")
+        is_magic_name(&self.name)
     }
 
     /// The header from `def`/`class` through its colon, decorators left out,
@@ -123,6 +123,16 @@ impl Definition {
         let text = source.get(self.keyword_start..self.body.colon_end).unwrap_or("");
         text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
+}
+
+/// `_x` and `__x`, but not a magic `__x__`.
+pub fn is_private_name(name: &str) -> bool {
+    name.starts_with('_') && !is_magic_name(name)
+}
+
+/// `__x__`.
+pub fn is_magic_name(name: &str) -> bool {
+    name.len() > 4 && name.starts_with("__") && name.ends_with("__")
 }
 
 /// Where the body of a definition is, for inserting a docstring.

@@ -722,7 +722,7 @@ fn relative_module(node: Node<'_>, source: &str, package: &str) -> Option<String
 /// The one-line header of a definition, from its tokens: comments and line
 /// continuations dropped, strings as written, whitespace between tokens made
 /// one space, and none just inside a bracket where the header broke a line.
-fn signature(file: &SourceFile, definition: &Definition) -> String {
+pub fn signature(file: &SourceFile, definition: &Definition) -> String {
     let kinds = &*KINDS;
     let source = file.text();
     let (start, end) = (definition.keyword_start, definition.body.colon_end);

@@ -284,7 +284,7 @@ fn is_sync_function(module: &Module, at: Option<usize>) -> bool {
 /// Whether a docstring's value counts as documentation: interrogate strips the
 /// cleaned docstring and wants something left. Cleaning only removes
 /// whitespace, so this is "holds a character Python's `str.strip` keeps".
-fn documented(value: &str) -> bool {
+pub fn documented(value: &str) -> bool {
     value.chars().any(|c| !is_python_space(c))
 }
 

@@ -58,6 +58,12 @@ pub(super) fn process(
 pub(super) fn finish(path: &Path, loaded: Loaded, plan: PlanResult, write: bool) -> Result<Outcome> {
     let Loaded { bytes, encoding, bom, text: original, .. } = loaded;
     let engine::ModulePlan { edits: planned, failures } = plan.with_context(|| path.display().to_string())?;
+    // A file the stop left with docstrings unwritten stays as it was: every
+    // file written is finished. (Its answers are cached: a new run picks up
+    // where this one stopped.)
+    if failures.iter().any(|failure| failure.error.is_interrupted()) {
+        return Ok(Outcome::Unfinished { answered: planned.len(), failures });
+    }
     if planned.is_empty() {
         return Ok(Outcome::Unchanged { failures });
     }

@@ -145,6 +145,12 @@ enum Outcome {
         failures: Vec<Failure>,
     },
     Skipped(String),
+    /// Left as it was: the run was stopped before all its docstrings were
+    /// written (`answered` of them were).
+    Unfinished {
+        answered: usize,
+        failures: Vec<Failure>,
+    },
     /// Not read: the run was stopped first.
     NotRead,
 }
@@ -152,7 +158,9 @@ enum Outcome {
 impl Outcome {
     fn failures(&self) -> &[Failure] {
         match self {
-            Outcome::Unchanged { failures } | Outcome::Changed { failures, .. } => failures,
+            Outcome::Unchanged { failures }
+            | Outcome::Changed { failures, .. }
+            | Outcome::Unfinished { failures, .. } => failures,
             Outcome::Skipped(_) | Outcome::NotRead => &[],
         }
     }
@@ -169,6 +177,7 @@ impl Outcome {
             Outcome::Unchanged { .. } => "unchanged".to_string(),
             Outcome::Changed { edits, .. } => format!("{} docstrings", edits.len()),
             Outcome::Skipped(_) => "skipped".to_string(),
+            Outcome::Unfinished { .. } => "unfinished".to_string(),
             Outcome::NotRead => "not read".to_string(),
         }
     }
@@ -254,7 +263,7 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
             eprintln!("docwright: {}:{}: {}: {}", shown(path), failure.line, failure.qualname, failure.error);
         }
         match outcome {
-            Outcome::Unchanged { .. } | Outcome::NotRead => {}
+            Outcome::Unchanged { .. } | Outcome::Unfinished { .. } | Outcome::NotRead => {}
             Outcome::Changed { original, edited, edits, .. } => {
                 for planned in edits {
                     if let Some(note) = &planned.note {

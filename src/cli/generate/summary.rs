@@ -21,6 +21,8 @@ pub(super) struct Summary {
     pub failed: usize,
     /// Docstrings left because the run was stopped.
     pub not_written: usize,
+    /// Files left as they were because the run was stopped.
+    pub unfinished: usize,
     /// Files not read because the run was stopped.
     pub not_read: usize,
     pub elapsed: Duration,
@@ -38,6 +40,7 @@ impl Summary {
             skipped: 0,
             failed: 0,
             not_written: 0,
+            unfinished: 0,
             not_read: 0,
             elapsed,
             interrupted,
@@ -62,6 +65,10 @@ impl Summary {
                     }
                 }
                 Outcome::Skipped(_) => summary.skipped += 1,
+                Outcome::Unfinished { answered, .. } => {
+                    summary.unfinished += 1;
+                    summary.not_written += answered;
+                }
                 Outcome::NotRead => summary.not_read += 1,
                 Outcome::Unchanged { .. } => {}
             }
@@ -114,9 +121,13 @@ impl Summary {
         }
         if self.interrupted {
             lines.push(format!(
-                "interrupted: {} docstring{} not written, {} file{} not read; what was finished is {}",
+                "interrupted: {} docstring{} not written; {} file{} left as {} (the answers received are cached, so \
+                 a new run picks up where this one stopped), {} file{} not read; every finished file is {}",
                 self.not_written,
                 plural(self.not_written),
+                self.unfinished,
+                plural(self.unfinished),
+                if self.unfinished == 1 { "it was" } else { "they were" },
                 self.not_read,
                 plural(self.not_read),
                 if write { "written" } else { "shown" }
@@ -132,6 +143,7 @@ impl Summary {
         let mut failures = Vec::new();
         let mut skipped = Vec::new();
         let mut not_read = Vec::new();
+        let mut unfinished = Vec::new();
         for (path, outcome) in &documented.outcomes {
             let path = shown(path);
             for edit in outcome.edits() {
@@ -150,6 +162,7 @@ impl Summary {
             match outcome {
                 Outcome::Skipped(reason) => skipped.push(json!({"path": path, "reason": reason})),
                 Outcome::NotRead => not_read.push(json!(path)),
+                Outcome::Unfinished { .. } => unfinished.push(json!(path)),
                 _ => {}
             }
         }
@@ -168,7 +181,8 @@ impl Summary {
         };
         json!({
             "written": write,
-            "files": {"checked": self.files, "changed": self.changed_files, "skipped": skipped, "notRead": not_read},
+            "files": {"checked": self.files, "changed": self.changed_files, "skipped": skipped, "unfinished": unfinished,
+                "notRead": not_read},
             "docstrings": {"added": self.added, "updated": self.updated, "regenerated": self.regenerated,
                 "failed": self.failed, "notWritten": self.not_written},
             "edits": edits,

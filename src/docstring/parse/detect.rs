@@ -13,7 +13,7 @@ pub fn detect_style(text: &str) -> Option<Style> {
     detect_lines(&clean_lines(text))
 }
 
-const SPHINX_FIELDS: &[&str] = &[
+pub(super) const SPHINX_FIELDS: &[&str] = &[
     "param",
     "parameter",
     "arg",
