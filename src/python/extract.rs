@@ -17,11 +17,11 @@ static YIELDS: LazyLock<Yields> = LazyLock::new(Yields::new);
 
 // The queries ship inside the binary and the tests run them; one that does not
 // compile is a build defect, not a user error, hence `expect`.
-pub(super) fn compile(source: &str, file: &str) -> Query {
+fn compile(source: &str, file: &str) -> Query {
     Query::new(&tree_sitter_python::LANGUAGE.into(), source).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
-pub(super) fn capture(query: &Query, name: &str) -> u32 {
+fn capture(query: &Query, name: &str) -> u32 {
     query.capture_index_for_name(name).unwrap_or_else(|| panic!("no @{name} capture"))
 }
 

@@ -11,9 +11,8 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::LazyLock;
 
-use tree_sitter::{Language, Node, Query, QueryCursor, StreamingIterator};
+use tree_sitter::{Language, Node};
 
-use super::extract::{capture, compile};
 use super::model::{DecoratorKind, Definition, DefinitionKind};
 use super::parse::SourceFile;
 
@@ -413,6 +412,7 @@ struct Kinds {
     call: u16,
     identifier: u16,
     attribute: u16,
+    import_statement: u16,
     import_from_statement: u16,
     aliased_import: u16,
     dotted_name: u16,
@@ -436,6 +436,7 @@ static KINDS: LazyLock<Kinds> = LazyLock::new(|| {
         call: kind("call"),
         identifier: kind("identifier"),
         attribute: kind("attribute"),
+        import_statement: kind("import_statement"),
         import_from_statement: kind("import_from_statement"),
         aliased_import: kind("aliased_import"),
         dotted_name: kind("dotted_name"),
@@ -549,60 +550,79 @@ fn dotted_base(base: &str) -> Option<String> {
     name.split('.').all(is_identifier).then_some(name)
 }
 
-/// Each call's function expression and each import statement.
-struct CallQuery {
-    query: Query,
-    function: u32,
-    import: u32,
-}
-
-static CALLS: LazyLock<CallQuery> = LazyLock::new(|| {
-    let query = compile(include_str!("../../queries/python/calls.scm"), "calls.scm");
-    CallQuery { function: capture(&query, "function"), import: capture(&query, "import"), query }
-});
-
-/// One pass over the tree, in C (a query, not a walk node by node): imports
-/// anywhere, and each call attributed to the innermost definition around it
-/// (decorators and defaults included, nested definitions excluded).
-/// `symbol_of` gives each definition's symbol.
+/// One walk over the tree: imports anywhere, and each call attributed to the
+/// innermost definition around it (decorators and defaults included, nested
+/// definitions excluded), found by position: a definition's range stops at
+/// its code, while its node runs on to trailing comments. `symbol_of` gives
+/// each definition's symbol. (A walk, not a query: compiling a query costs
+/// more than walking a project's trees.)
 fn calls_and_imports(file: &SourceFile, definitions: &[Definition], symbol_of: &[usize], index: &mut FileIndex) {
-    let calls = &*CALLS;
+    let kinds = &*KINDS;
     let source = file.text();
     let package = package_of(&index.module, index.is_package);
-    let mut cursor = QueryCursor::new();
-    let mut captures = cursor.captures(&calls.query, file.tree().root_node(), source.as_bytes());
-    // Definitions come in document order, each before those nested in it:
-    // a stack of the ones open at the current position gives the innermost.
-    let mut open: Vec<(usize, usize)> = Vec::new();
-    let mut next = 0;
-    while let Some((found, at)) = captures.next() {
-        let capture = found.captures()[*at];
-        let node = capture.node;
-        if capture.index == calls.import {
-            imports_of(node, source, &package, &mut index.imports);
-            continue;
-        }
-        if capture.index != calls.function {
-            continue;
-        }
-        let position = node.start_byte();
-        while let Some(definition) = definitions.get(next).filter(|d| d.range.start <= position) {
-            while open.last().is_some_and(|&(end, _)| end <= definition.range.start) {
-                open.pop();
+    let mut around = Innermost::new(definitions);
+    let mut cursor = file.tree().walk();
+    loop {
+        let node = cursor.node();
+        let kind = node.kind_id();
+        let mut descend = true;
+        if kind == kinds.call {
+            if let Some(function) = child(node, kinds.function)
+                && let Some(definition) = around.at(function.start_byte())
+                && let (Some(&symbol), Some(call)) = (symbol_of.get(definition), call_of(function, source))
+                && let Some(facts) = index.facts.get_mut(symbol)
+                && !facts.calls.contains(&call)
+            {
+                facts.calls.push(call);
             }
-            open.push((definition.range.end, next));
-            next += 1;
+        } else if kind == kinds.import_statement || kind == kinds.import_from_statement {
+            imports_of(node, source, &package, &mut index.imports);
+            descend = false;
         }
-        while open.last().is_some_and(|&(end, _)| end <= position) {
-            open.pop();
+        if descend && cursor.goto_first_child() {
+            continue;
         }
-        let Some(&(_, innermost)) = open.last() else { continue };
-        if let (Some(&symbol), Some(call)) = (symbol_of.get(innermost), call_of(node, source))
-            && let Some(facts) = index.facts.get_mut(symbol)
-            && !facts.calls.contains(&call)
-        {
-            facts.calls.push(call);
+        // The next node after this one's subtree.
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
         }
+    }
+}
+
+/// The innermost definition around each of a run of rising positions.
+/// Definitions come in document order, each before those nested in it: a
+/// stack of those open at the current position has the innermost on top.
+struct Innermost<'d> {
+    definitions: &'d [Definition],
+    next: usize,
+    /// (end, index) of the definitions open at the last position.
+    open: Vec<(usize, usize)>,
+}
+
+impl<'d> Innermost<'d> {
+    fn new(definitions: &'d [Definition]) -> Self {
+        Innermost { definitions, next: 0, open: Vec::new() }
+    }
+
+    /// The innermost definition whose range holds `position`, given
+    /// positions that never go down.
+    fn at(&mut self, position: usize) -> Option<usize> {
+        while let Some(definition) = self.definitions.get(self.next).filter(|d| d.range.start <= position) {
+            while self.open.last().is_some_and(|&(end, _)| end <= definition.range.start) {
+                self.open.pop();
+            }
+            self.open.push((definition.range.end, self.next));
+            self.next += 1;
+        }
+        while self.open.last().is_some_and(|&(end, _)| end <= position) {
+            self.open.pop();
+        }
+        self.open.last().map(|&(_, index)| index)
     }
 }
 
