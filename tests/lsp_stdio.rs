@@ -213,6 +213,20 @@ fn bad_settings_are_reported_and_the_server_keeps_going() {
 }
 
 #[test]
+fn a_bad_setting_is_reported_once_while_other_sources_change() {
+    let (mut editor, _) = Editor::start(resolving_client(&[]), json!({"colour": 1}));
+    for style in ["numpy", "sphinx"] {
+        editor.notify("workspace/didChangeConfiguration", json!({"settings": {"docwright": {"style": style}}}));
+    }
+    editor.open(URI, "def f():\n    pass\n");
+    editor.diagnostics(URI);
+    let shown: Vec<&Value> = editor.stash.iter().filter(|m| m["method"] == "window/showMessage").collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0]["params"]["message"], "docwright: initializationOptions: docwright.colour: unknown setting");
+    editor.shutdown();
+}
+
+#[test]
 fn diagnostics_report_missing_and_stale_docstrings_with_quick_fixes() {
     let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
     let text = "\"\"\"Tools.\"\"\"\n\n\ndef resize(image, width):\n    \"\"\"Resize an image.\n\n    Args:\n        height: Gone.\n        image: The image.\n\n    Returns:\n        The resized image.\n    \"\"\"\n    image.width = width\n\n\ndef crop(image):\n    return image\n\n\ndef _helper():\n    pass\n";
