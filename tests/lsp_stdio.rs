@@ -275,6 +275,22 @@ fn diagnostics_report_missing_and_stale_docstrings_with_quick_fixes() {
     assert_eq!(fix["kind"], "quickfix");
     assert_eq!(fix["title"], "Update docstring of `resize`");
     assert_eq!(fix["isPreferred"], true);
+    // The fix is not offered a second time as a refactoring (Neovim and
+    // Helix list every kind in one menu).
+    let titles: Vec<(&str, &str)> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["kind"].as_str().unwrap(), a["title"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        titles,
+        vec![
+            ("quickfix", "Update docstring of `resize`"),
+            ("refactor.rewrite", "Regenerate docstring of `resize`"),
+            ("source", "Generate all missing docstrings in this file"),
+        ]
+    );
     let (_, edits) = document_edit(&editor.request("codeAction/resolve", fix)["edit"], URI);
     let fixed = apply(text, &edits, true);
     assert!(

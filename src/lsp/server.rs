@@ -649,17 +649,28 @@ impl LanguageServer for Server {
         let Some((document, encoding, _)) = self.snapshot(&uri) else { return Ok(None) };
         let resolves_edits = self.state().resolves_edits;
         let offset = document.offset(convert::line_position(params.range.start), encoding);
-        // Quick fixes for our own diagnostics first, then what the position offers.
-        let fixes = params.context.diagnostics.iter().filter(|d| d.source.as_deref() == Some("docwright")).filter_map(
-            |diagnostic| {
+        // Quick fixes for our own diagnostics first, then what the position
+        // offers, less what a fix already does (editors that list every kind
+        // of action in one menu would show it twice).
+        let fixes: Vec<(ActionData, Option<lsp::Diagnostic>)> = params
+            .context
+            .diagnostics
+            .iter()
+            .filter(|d| d.source.as_deref() == Some("docwright"))
+            .filter_map(|diagnostic| {
                 let at = document.offset(convert::line_position(diagnostic.range.start), encoding);
                 let stale = matches!(&diagnostic.code, Some(lsp::NumberOrString::String(c)) if c == "stale-docstring");
                 let kind = if stale { ActionKind::Update } else { ActionKind::Generate };
                 actions::fix(uri.as_str(), &document, at, kind).map(|data| (data, Some(diagnostic.clone())))
-            },
-        );
-        let offered = actions::offered(uri.as_str(), &document, offset).into_iter().map(|data| (data, None));
+            })
+            .collect();
+        let offered: Vec<(ActionData, Option<lsp::Diagnostic>)> = actions::offered(uri.as_str(), &document, offset)
+            .into_iter()
+            .filter(|data| !fixes.iter().any(|(fix, _)| fix == data))
+            .map(|data| (data, None))
+            .collect();
         let response = fixes
+            .into_iter()
             .chain(offered)
             .map(|(data, diagnostic)| {
                 let kind = match (data.kind, &diagnostic) {
