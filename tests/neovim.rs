@@ -16,10 +16,10 @@ use pretty_assertions::assert_eq;
 /// Neovim as the system has it: the first `nvim` on PATH outside the test
 /// environment.
 fn system_nvim() -> PathBuf {
-    let venv_bin = common::venv_bin("nvim").parent().unwrap().canonicalize().unwrap();
+    let venv_bin = common::venv().join("bin").canonicalize().ok();
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
-        .filter(|dir| dir.canonicalize().ok().as_ref() != Some(&venv_bin))
+        .filter(|dir| venv_bin.is_none() || dir.canonicalize().ok() != venv_bin)
         .map(|dir| dir.join("nvim"))
         .find(|nvim| nvim.is_file())
         .expect("nvim is installed (scripts/test installs Debian's neovim)")
