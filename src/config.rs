@@ -47,17 +47,110 @@ impl Default for Settings {
     }
 }
 
-/// The keys, as documented (camelCase), with what they hold.
-pub const KEYS: &[(&str, &str)] = &[
-    ("style", "docstring style: google, numpy, sphinx, epytext or pep257 (default google)"),
-    ("width", "maximum docstring line length, indentation included: 20 to 1000 (default 88)"),
-    ("missingDocstrings", "severity of missing-docstring diagnostics: off, hint, information, warning, error"),
-    ("private", "also expect docstrings on _private names (default false)"),
-    ("nested", "also expect docstrings on functions nested in functions (default false)"),
-    ("init", "also expect docstrings on __init__ (default false)"),
-    ("model", "the model service: a table, see the model keys"),
-    ("cache", "where model answers are kept: a table, see the cache keys"),
+/// One documented setting. `apply` accepts the keys of its table and no
+/// others, so the reference made from these tables (`reference_markdown`)
+/// lists every key there is.
+#[derive(Debug)]
+pub struct Key {
+    /// The name as documented (camelCase); `kebab-case` and `snake_case`
+    /// spellings of it are the same key.
+    pub name: &'static str,
+    /// Other names accepted for it.
+    pub aliases: &'static [&'static str],
+    /// What it holds, in Markdown.
+    pub meaning: &'static str,
+    /// A value it accepts, written as TOML.
+    pub example: &'static str,
+}
+
+/// The documented key in `keys` that `key` names, in any spelling.
+pub(crate) fn find_key<'k>(keys: &'k [Key], key: &str) -> Option<&'k Key> {
+    let normal = normal_key(key);
+    keys.iter().find(|k| normal_key(k.name) == normal || k.aliases.iter().any(|a| normal_key(a) == normal))
+}
+
+/// The keys of `[tool.docwright]` and of the editors' `docwright` settings.
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "style",
+        aliases: &[],
+        meaning: "docstring style: `google` (default), `numpy`, `sphinx`, `epytext`, `pep257`",
+        example: r#""numpy""#,
+    },
+    Key {
+        name: "width",
+        aliases: &[],
+        meaning: "maximum docstring line length, indentation included, 20 to 1000 (default 88)",
+        example: "100",
+    },
+    Key {
+        name: "missingDocstrings",
+        aliases: &[],
+        meaning: "severity of the editor's missing-docstring diagnostic: `off`, `hint`, `information` (default), \
+                  `warning`, `error`",
+        example: r#""warning""#,
+    },
+    Key { name: "private", aliases: &[], meaning: "also document `_private` names (default `false`)", example: "true" },
+    Key {
+        name: "nested",
+        aliases: &[],
+        meaning: "also document functions nested in functions (default `false`)",
+        example: "true",
+    },
+    Key {
+        name: "init",
+        aliases: &[],
+        meaning: "also document `__init__` (default `false`: the class docstring documents the constructor)",
+        example: "true",
+    },
+    Key {
+        name: "model",
+        aliases: &[],
+        meaning: "the model service: a table of the keys in [The `model` table](#the-model-table)",
+        example: r#"{ provider = "local", endpoint = "http://localhost:11434/v1", model = "llama3.1" }"#,
+    },
+    Key {
+        name: "cache",
+        aliases: &[],
+        meaning: "where answers are kept: a table of the keys in [The `cache` table](#the-cache-table)",
+        example: r#"{ backend = "memory" }"#,
+    },
 ];
+
+/// The settings reference in Markdown: every key of every table, from the
+/// tables `apply` checks keys against. The README's settings section is this
+/// text (`docwright settings --markdown` prints it; a test compares them).
+pub fn reference_markdown() -> String {
+    let mut out = String::new();
+    markdown_table(&mut out, "key", KEYS);
+    out.push_str(
+        "\n### The `model` table\n\n\
+         `[tool.docwright.model]` in `pyproject.toml`, or `model` in an editor's settings: which service writes \
+         the prose, how docwright authenticates, and the limits it keeps. A key or token is never a setting \
+         (`apiKey` is refused): say where it comes from instead.\n\n",
+    );
+    markdown_table(&mut out, "key in `model`", crate::llm::settings::MODEL_KEYS);
+    out.push_str(
+        "\n### The `cache` table\n\n\
+         `[tool.docwright.cache]` in `pyproject.toml`, or `cache` in an editor's settings: where the model's \
+         answers are kept.\n\n",
+    );
+    markdown_table(&mut out, "key in `cache`", crate::cache::settings::CACHE_KEYS);
+    out
+}
+
+fn markdown_table(out: &mut String, heading: &str, keys: &[Key]) {
+    out.push_str(&format!("| {heading} | meaning | example |\n| --- | --- | --- |\n"));
+    for key in keys {
+        let mut name = format!("`{}`", key.name);
+        if !key.aliases.is_empty() {
+            let aliases: Vec<String> = key.aliases.iter().map(|a| format!("`{a}`")).collect();
+            name.push_str(&format!(" (or {})", aliases.join(", ")));
+        }
+        let cell = |text: &str| text.replace('|', "\\|");
+        out.push_str(&format!("| {name} | {} | `{}` |\n", cell(key.meaning), cell(key.example)));
+    }
+}
 
 impl Settings {
     /// Applies the settings in `value` (an object), naming `source` in each
@@ -71,8 +164,11 @@ impl Settings {
             return problems;
         };
         for (key, value) in object {
-            let normal = normal_key(key);
-            let problem = match normal.as_str() {
+            let Some(documented) = find_key(KEYS, key) else {
+                problems.push(format!("{source}: docwright.{key}: unknown setting"));
+                continue;
+            };
+            let problem = match documented.name {
                 "style" => match value.as_str().map(str::parse::<Style>) {
                     Some(Ok(style)) => {
                         self.engine.style = style;
@@ -88,7 +184,7 @@ impl Settings {
                     }
                     None => Some(format!("expected a whole number from 20 to 1000, got {value}")),
                 },
-                "missingdocstrings" => match value.as_str().and_then(severity) {
+                "missingDocstrings" => match value.as_str().and_then(severity) {
                     Some(severity) => {
                         self.missing_docstrings = severity;
                         None
@@ -98,7 +194,7 @@ impl Settings {
                 "private" | "nested" | "init" => match value.as_bool() {
                     Some(flag) => {
                         let selection = &mut self.engine.selection;
-                        match normal.as_str() {
+                        match documented.name {
                             "private" => selection.private = flag,
                             "nested" => selection.nested = flag,
                             _ => selection.init = flag,
@@ -116,6 +212,7 @@ impl Settings {
                     problems.extend(self.cache.apply(value, &format!("{source}: docwright.{key}")));
                     None
                 }
+                // A documented key nothing reads: the tests catch it.
                 _ => Some("unknown setting".to_string()),
             };
             if let Some(problem) = problem {
@@ -189,5 +286,67 @@ mod tests {
         assert_eq!(from_pyproject("[project]\nname = \"x\"\n").unwrap(), None);
         let error = from_pyproject("[tool.docwright\nstyle = 1").unwrap_err();
         assert!(error.contains("line 1"), "{error}");
+    }
+
+    /// `{ name = example }` as TOML, as JSON: what pyproject.toml would give.
+    fn example_table(key: &Key, name: &str) -> Value {
+        let table: toml::Table = format!("{name} = {}", key.example)
+            .parse()
+            .unwrap_or_else(|e| panic!("the example of {} is not TOML: {e}", key.name));
+        serde_json::to_value(table).unwrap()
+    }
+
+    /// Every documented key is read: its example, in each spelling, applies
+    /// without a problem. (`apply` refuses keys the tables do not list, so
+    /// every key it reads is documented.)
+    #[test]
+    fn every_documented_key_is_read_and_every_read_key_documented() {
+        let tables: [(&[Key], Option<&str>); 3] = [
+            (KEYS, None),
+            (crate::llm::settings::MODEL_KEYS, Some("model")),
+            (crate::cache::settings::CACHE_KEYS, Some("cache")),
+        ];
+        for (keys, parent) in tables {
+            for key in keys {
+                let kebab: String = key
+                    .name
+                    .chars()
+                    .flat_map(|c| if c.is_ascii_uppercase() { vec!['-', c.to_ascii_lowercase()] } else { vec![c] })
+                    .collect();
+                for name in [key.name, kebab.as_str()].into_iter().chain(key.aliases.iter().copied()) {
+                    let inner = example_table(key, name);
+                    let value = match parent {
+                        Some(parent) => json!({ parent: inner }),
+                        None => inner,
+                    };
+                    let mut settings = Settings::default();
+                    assert_eq!(settings.apply(&value, "test"), Vec::<String>::new(), "{value}");
+                    assert_ne!(settings, Settings::default(), "{value} changed nothing");
+                }
+            }
+        }
+        let mut settings = Settings::default();
+        assert_eq!(
+            settings.apply(&json!({"model": {"colour": 1, "apiKey": "sk"}, "cache": {"colour": 1}}), "test"),
+            vec![
+                "test: docwright.model.colour: unknown setting",
+                "test: docwright.model.apiKey: a secret does not belong in settings: use apiKeyEnv, apiKeyFile or apiKeyCommand",
+                "test: docwright.cache.colour: unknown setting",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_reference_lists_every_key_once() {
+        let reference = reference_markdown();
+        for key in KEYS.iter().chain(crate::llm::settings::MODEL_KEYS).chain(crate::cache::settings::CACHE_KEYS) {
+            assert!(reference.contains(&format!("| `{}`", key.name)), "{} is not in the reference", key.name);
+        }
+        let rows = reference.lines().filter(|line| line.starts_with("| `")).count();
+        assert_eq!(
+            rows,
+            KEYS.len() + crate::llm::settings::MODEL_KEYS.len() + crate::cache::settings::CACHE_KEYS.len()
+        );
+        assert!(reference.contains("| `endpoint` (or `baseUrl`) |"), "aliases are shown");
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::config::normal_key;
+use crate::config::{Key, find_key};
 
 /// Where answers are kept beyond memory.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -54,15 +54,44 @@ impl Default for CacheSettings {
     }
 }
 
-/// The keys of the `cache` table, as documented.
-pub const CACHE_KEYS: &[(&str, &str)] = &[
-    ("backend", "sqlite (default), memory, redis or off"),
-    ("path", "the SQLite file (default: docwright/answers.sqlite3 in the platform's cache folder)"),
-    ("redisUrl", "redis:// or rediss:// URL of a shared cache; a password may come from DOCWRIGHT_REDIS_PASSWORD"),
-    ("namespace", "prefix of every Redis key (default docwright)"),
-    ("ttlDays", "how long an answer is kept, in days (default 30)"),
-    ("maxMegabytes", "size limit of the SQLite cache, in MB (default 256)"),
-    ("memoryEntries", "answers kept in memory (default 10000)"),
+/// The keys of the `cache` table, as documented: `apply` accepts these and
+/// no others.
+pub const CACHE_KEYS: &[Key] = &[
+    Key {
+        name: "backend",
+        aliases: &[],
+        meaning: "`sqlite` (default), `memory`, `redis` or `off`",
+        example: r#""redis""#,
+    },
+    Key {
+        name: "path",
+        aliases: &[],
+        meaning: "the SQLite file (default `docwright/answers.sqlite3` in the platform's cache folder, \
+                  `~/.cache` on Linux)",
+        example: r#""/var/cache/docwright/answers.sqlite3""#,
+    },
+    Key {
+        name: "redisUrl",
+        aliases: &[],
+        meaning: "the shared Redis: `redis://`, or `rediss://` for TLS; a password may come from \
+                  `DOCWRIGHT_REDIS_PASSWORD` instead of the URL",
+        example: r#""rediss://cache.internal:6380""#,
+    },
+    Key {
+        name: "namespace",
+        aliases: &[],
+        meaning: "the prefix of every Redis key, so teams can share a server (default `docwright`)",
+        example: r#""myteam""#,
+    },
+    Key { name: "ttlDays", aliases: &[], meaning: "how long an answer is kept, in days (default 30)", example: "7" },
+    Key {
+        name: "maxMegabytes",
+        aliases: &[],
+        meaning: "the SQLite file's size limit in MB, least recently used out; uses within ten minutes of each \
+                  other count as one (default 256)",
+        example: "512",
+    },
+    Key { name: "memoryEntries", aliases: &[], meaning: "answers kept in memory (default 10,000)", example: "1000" },
 ];
 
 fn string(value: &Value) -> Result<String, String> {
@@ -88,7 +117,7 @@ impl CacheSettings {
         };
         let mut problems = Vec::new();
         for (key, value) in object {
-            let result: Result<(), String> = match normal_key(key).as_str() {
+            let result: Result<(), String> = match find_key(CACHE_KEYS, key).map(|k| k.name).unwrap_or_default() {
                 "backend" => string(value).and_then(|name| {
                     self.backend = match name.to_ascii_lowercase().as_str() {
                         "sqlite" => Backend::Sqlite,
@@ -100,7 +129,7 @@ impl CacheSettings {
                     Ok(())
                 }),
                 "path" => string(value).map(|p| self.path = Some(PathBuf::from(p))),
-                "redisurl" => string(value).and_then(|url| {
+                "redisUrl" => string(value).and_then(|url| {
                     if url.starts_with("redis://") || url.starts_with("rediss://") {
                         self.redis_url = Some(url);
                         Ok(())
@@ -109,9 +138,9 @@ impl CacheSettings {
                     }
                 }),
                 "namespace" => string(value).map(|n| self.namespace = n),
-                "ttldays" => number(value, 0.001, 3650.0).map(|d| self.ttl = Duration::from_secs_f64(d * 86_400.0)),
-                "maxmegabytes" => number(value, 1.0, 1_048_576.0).map(|mb| self.max_bytes = (mb * 1_048_576.0) as u64),
-                "memoryentries" => number(value, 0.0, 10_000_000.0).map(|n| self.memory_entries = n as usize),
+                "ttlDays" => number(value, 0.001, 3650.0).map(|d| self.ttl = Duration::from_secs_f64(d * 86_400.0)),
+                "maxMegabytes" => number(value, 1.0, 1_048_576.0).map(|mb| self.max_bytes = (mb * 1_048_576.0) as u64),
+                "memoryEntries" => number(value, 0.0, 10_000_000.0).map(|n| self.memory_entries = n as usize),
                 _ => Err("unknown setting".to_string()),
             };
             if let Err(problem) = result {

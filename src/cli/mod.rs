@@ -49,6 +49,16 @@ enum Command {
     Cache(cache::CacheArgs),
     /// Run the language server on stdin/stdout (editors start this).
     Lsp(LspArgs),
+    /// Print the settings reference: every key the settings tables accept.
+    #[command(hide = true)]
+    Settings(SettingsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SettingsArgs {
+    /// As Markdown: the README's settings section is this text.
+    #[arg(long, required = true)]
+    markdown: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -91,6 +101,10 @@ pub fn run() -> i32 {
         Command::Doctor(args) => doctor::run(args),
         Command::Cache(args) => cache::run(args),
         Command::Lsp(_) => crate::lsp::run_stdio().map(|()| 0),
+        Command::Settings(_) => {
+            print!("{}", crate::config::reference_markdown());
+            Ok(0)
+        }
     };
     match result {
         Ok(code) => code,

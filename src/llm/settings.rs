@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::config::normal_key;
+use crate::config::{Key, find_key, normal_key};
 
 use super::client::{ClientOptions, OutputMode};
 use super::cost::Price;
@@ -87,47 +87,179 @@ pub struct ModelSettings {
     pub this: DeploymentSettings,
 }
 
-/// The keys of the `model` table, as documented, with what they hold.
-pub const MODEL_KEYS: &[(&str, &str)] = &[
-    ("provider", "azure, azure-v1, openai or local (default: from the environment)"),
-    ("endpoint", "Azure endpoint (https://NAME.openai.azure.com) or a base URL (http://localhost:11434/v1)"),
-    ("model", "the model to use (gpt-4o); `deployments` maps it to a deployment"),
-    ("deployment", "the Azure deployment (default: AZURE_OPENAI_DEPLOYMENT, else the model)"),
-    ("apiVersion", "Azure api-version (default 2024-10-21; `v1` for the v1 surface)"),
-    ("deployments", "per model or deployment: { deployment, tokenizer, contextWindow, reasoning, rpm, tpm }"),
-    ("tokenizer", "tokenizer family of the deployment: o200k or cl100k (default: from the model name)"),
-    ("contextWindow", "context window of the deployment, in tokens"),
-    ("reasoning", "a reasoning model (o-series, gpt-5): sent no temperature"),
-    ("apiKeyEnv", "environment variable holding the API key"),
-    ("apiKeyFile", "file holding the API key (read again when it changes)"),
-    ("apiKeyCommand", "command printing the API key"),
-    ("tokenCommand", "command printing a Microsoft Entra ID token, plain or as `az` JSON"),
-    ("timeout", "seconds for a whole request (default 120)"),
-    ("connectTimeout", "seconds to connect (default 5)"),
-    ("maxRetries", "retries after a failed attempt (default 2)"),
-    ("retryAfterCap", "longest wait a service may ask for before docwright reports the quota as spent (default 120)"),
-    ("maxCompletionTokens", "upper bound on an answer's tokens (default 1024)"),
-    ("promptTokens", "upper bound on a prompt's tokens; longer code is shortened (default 6000)"),
-    ("concurrency", "requests in flight at once (default 8)"),
-    ("rpm", "requests per minute the deployment allows"),
-    ("tpm", "tokens per minute the deployment allows"),
-    ("outputMode", "json_schema, tool or json_object: how the answer's shape is asked for (default json_schema)"),
-    ("budget", "{ perRun, perDay }: spending limits in USD"),
-    ("prices", "per model: { input, cachedInput, output } in USD per million tokens"),
-    (
-        "neverSend",
-        "globs of files whose code is never sent; their docstrings come from templates (default: .env*, *secret*, *credentials*)",
-    ),
-    (
-        "templates",
-        "prompt templates: { directory, function, method, class, module, update }; the directory holds NAME.toml files \
-         (default .docwright/templates in the project), each kind names the template it uses",
-    ),
-    (
-        "exchangeLog",
-        "a file (relative to the project) to which every request and cached answer is appended as a JSON line, \
-         for audits; created owner-only (default: none; DOCWRIGHT_EXCHANGE_LOG or --exchange-log win)",
-    ),
+/// The keys of the `model` table, as documented: `apply` accepts these and
+/// no others.
+pub const MODEL_KEYS: &[Key] = &[
+    Key {
+        name: "provider",
+        aliases: &[],
+        meaning: "`azure`, `azure-v1`, `openai` or `local` (default: from the endpoint or the environment)",
+        example: r#""azure""#,
+    },
+    Key {
+        name: "endpoint",
+        aliases: &["baseUrl"],
+        meaning: "the Azure endpoint, or a base URL such as `http://localhost:11434/v1`",
+        example: r#""https://NAME.openai.azure.com""#,
+    },
+    Key {
+        name: "model",
+        aliases: &[],
+        meaning: "the model asked for; `deployments` maps it to a deployment",
+        example: r#""gpt-4o""#,
+    },
+    Key {
+        name: "deployment",
+        aliases: &[],
+        meaning: "the Azure deployment serving the model (default: `AZURE_OPENAI_DEPLOYMENT`, else the model)",
+        example: r#""docgen-4o""#,
+    },
+    Key {
+        name: "apiVersion",
+        aliases: &[],
+        meaning: "Azure api-version (default `2024-10-21`; `v1` for the v1 surface)",
+        example: r#""2024-10-21""#,
+    },
+    Key {
+        name: "deployments",
+        aliases: &[],
+        meaning: "per model or deployment: `deployment`, `tokenizer`, `contextWindow`, `reasoning`, `rpm`, `tpm` \
+                  (the keys below), or just the deployment's name",
+        example: r#"{ "gpt-4o" = { deployment = "docgen-4o", tpm = 100000 } }"#,
+    },
+    Key {
+        name: "tokenizer",
+        aliases: &[],
+        meaning: "the deployment's tokenizer: `o200k` or `cl100k` (default: from the model's name)",
+        example: r#""o200k""#,
+    },
+    Key {
+        name: "contextWindow",
+        aliases: &[],
+        meaning: "the deployment's context window, in tokens",
+        example: "128000",
+    },
+    Key {
+        name: "reasoning",
+        aliases: &[],
+        meaning: "a reasoning model (o-series, gpt-5): sent no temperature",
+        example: "true",
+    },
+    Key {
+        name: "apiKeyEnv",
+        aliases: &[],
+        meaning: "the environment variable holding the key",
+        example: r#""MY_AZURE_KEY""#,
+    },
+    Key {
+        name: "apiKeyFile",
+        aliases: &[],
+        meaning: "a file holding the key, read again when it changes",
+        example: r#""~/.config/docwright/key""#,
+    },
+    Key {
+        name: "apiKeyCommand",
+        aliases: &[],
+        meaning: "a command printing the key, run again when the key is refused",
+        example: r#""pass show azure/openai""#,
+    },
+    Key {
+        name: "tokenCommand",
+        aliases: &[],
+        meaning: "a command printing a Microsoft Entra ID token (plain, or `az`'s JSON); the token is kept until 5 \
+                  minutes before it expires and fetched again once if refused",
+        example: r#""az account get-access-token --resource https://cognitiveservices.azure.com --output json""#,
+    },
+    Key {
+        name: "rpm",
+        aliases: &[],
+        meaning: "requests per minute the deployment allows; docwright keeps under it",
+        example: "600",
+    },
+    Key {
+        name: "tpm",
+        aliases: &[],
+        meaning: "tokens per minute the deployment allows; docwright keeps under it",
+        example: "100000",
+    },
+    Key {
+        name: "concurrency",
+        aliases: &[],
+        meaning: "requests in flight at once, 1 to 256 (default 8)",
+        example: "4",
+    },
+    Key { name: "timeout", aliases: &[], meaning: "seconds for a whole request (default 120)", example: "60" },
+    Key { name: "connectTimeout", aliases: &[], meaning: "seconds to connect (default 5)", example: "10" },
+    Key {
+        name: "maxRetries",
+        aliases: &[],
+        meaning: "retries after a failed attempt, 0 to 20 (default 2)",
+        example: "3",
+    },
+    Key {
+        name: "retryAfterCap",
+        aliases: &[],
+        meaning: "the longest wait, in seconds, a service may ask for before docwright reports the quota as spent \
+                  (default 120)",
+        example: "30",
+    },
+    Key {
+        name: "maxCompletionTokens",
+        aliases: &[],
+        meaning: "the answer's limit, in tokens (default 1024)",
+        example: "2048",
+    },
+    Key {
+        name: "promptTokens",
+        aliases: &[],
+        meaning: "the prompt's limit, in tokens: context is cut first, then longer code is shortened, keeping the \
+                  signature, the docstring and the lines that raise, return or yield (default 6000)",
+        example: "8000",
+    },
+    Key {
+        name: "outputMode",
+        aliases: &[],
+        meaning: "how the answer's shape is asked for: `json_schema` (default), `tool` or `json_object`; servers \
+                  that lack one get the next automatically",
+        example: r#""tool""#,
+    },
+    Key {
+        name: "budget",
+        aliases: &[],
+        meaning: "`perRun`, `perDay`: spending limits in USD, a warning at 80 %, a refusal before the request that \
+                  would pass 100 %",
+        example: "{ perRun = 2.0, perDay = 10.0 }",
+    },
+    Key {
+        name: "prices",
+        aliases: &[],
+        meaning: "per model: `input`, `cachedInput`, `output` in USD per million tokens (list prices of common \
+                  models are built in)",
+        example: r#"{ "my-model" = { input = 2.5, cachedInput = 1.25, output = 10.0 } }"#,
+    },
+    Key {
+        name: "neverSend",
+        aliases: &[],
+        meaning: "globs of files whose code is never sent; their docstrings come from templates, with a note \
+                  (default `.env*`, `*secret*`, `*credentials*`; a glob without `/` matches the file's name, case \
+                  ignored)",
+        example: r#"[".env*", "*secret*", "config/prod/**"]"#,
+    },
+    Key {
+        name: "templates",
+        aliases: &[],
+        meaning: "prompt templates: `directory` (default `.docwright/templates` in the project) and, per kind \
+                  (`function`, `method`, `class`, `module`, `update`), the name of the template it uses",
+        example: r#"{ function = "terse" }"#,
+    },
+    Key {
+        name: "exchangeLog",
+        aliases: &[],
+        meaning: "a file (relative to the project) to which every request and every cached answer is appended as a \
+                  JSON line, for audits; created owner-only (default: none; `DOCWRIGHT_EXCHANGE_LOG` or \
+                  `--exchange-log` win)",
+        example: r#"".docwright/exchanges.jsonl""#,
+    },
 ];
 
 type Parsed<T> = Result<T, String>;
@@ -192,12 +324,13 @@ fn tokenizer(value: &Value) -> Parsed<String> {
 }
 
 impl DeploymentSettings {
-    /// Applies one key; `None` when the key is not a deployment key.
-    fn apply(&mut self, key: &str, value: &Value) -> Option<Parsed<()>> {
-        Some(match key {
+    /// Applies one key, named as documented; `None` when the key is not a
+    /// deployment key.
+    fn apply(&mut self, name: &str, value: &Value) -> Option<Parsed<()>> {
+        Some(match name {
             "deployment" => string(value).map(|v| self.deployment = Some(v)),
             "tokenizer" => tokenizer(value).map(|v| self.tokenizer = Some(v)),
-            "contextwindow" => count(value).map(|v| self.context_window = Some(v)),
+            "contextWindow" => count(value).map(|v| self.context_window = Some(v)),
             "reasoning" => flag(value).map(|v| self.reasoning = Some(v)),
             "rpm" => count(value).map(|v| self.rpm = Some(v)),
             "tpm" => count(value).map(|v| self.tpm = Some(v)),
@@ -226,7 +359,13 @@ impl ModelSettings {
             return vec![format!("{prefix}: expected a table of settings, got {value}")];
         };
         for (key, value) in object {
-            let result = self.apply_key(&normal_key(key), value, &mut problems, &format!("{prefix}.{key}"));
+            let result = match find_key(MODEL_KEYS, key) {
+                Some(documented) => self.apply_key(documented.name, value, &mut problems, &format!("{prefix}.{key}")),
+                None if matches!(normal_key(key).as_str(), "apikey" | "key" | "token") => {
+                    Err("a secret does not belong in settings: use apiKeyEnv, apiKeyFile or apiKeyCommand".into())
+                }
+                None => Err("unknown setting".into()),
+            };
             if let Err(problem) = result {
                 problems.push(format!("{prefix}.{key}: {problem}"));
             }
@@ -234,16 +373,17 @@ impl ModelSettings {
         problems
     }
 
-    fn apply_key(&mut self, key: &str, value: &Value, problems: &mut Vec<String>, path: &str) -> Parsed<()> {
+    /// Applies the key documented as `name`.
+    fn apply_key(&mut self, name: &str, value: &Value, problems: &mut Vec<String>, path: &str) -> Parsed<()> {
         // At the top level `deployment` names the one to use.
-        if key == "deployment" {
+        if name == "deployment" {
             self.deployment = Some(string(value)?);
             return Ok(());
         }
-        if let Some(result) = self.this.apply(key, value) {
+        if let Some(result) = self.this.apply(name, value) {
             return result;
         }
-        match key {
+        match name {
             "provider" => {
                 self.provider = Some(match string(value)?.to_ascii_lowercase().as_str() {
                     "azure" => ProviderKind::Azure,
@@ -253,19 +393,16 @@ impl ModelSettings {
                     _ => return Err(format!("expected azure, azure-v1, openai or local, got {value}")),
                 })
             }
-            "endpoint" | "baseurl" => self.endpoint = Some(string(value)?),
+            "endpoint" => self.endpoint = Some(string(value)?),
             "model" => self.model = Some(string(value)?),
-            "apiversion" => self.api_version = Some(string(value)?),
-            "apikeyenv" => self.api_key_env = Some(string(value)?),
-            "apikeyfile" => self.api_key_file = Some(PathBuf::from(string(value)?)),
-            "apikeycommand" => self.api_key_command = Some(string(value)?),
-            "tokencommand" => self.token_command = Some(string(value)?),
-            "apikey" | "key" | "token" => {
-                return Err("a secret does not belong in settings: use apiKeyEnv, apiKeyFile or apiKeyCommand".into());
-            }
+            "apiVersion" => self.api_version = Some(string(value)?),
+            "apiKeyEnv" => self.api_key_env = Some(string(value)?),
+            "apiKeyFile" => self.api_key_file = Some(PathBuf::from(string(value)?)),
+            "apiKeyCommand" => self.api_key_command = Some(string(value)?),
+            "tokenCommand" => self.token_command = Some(string(value)?),
             "timeout" => self.timeout = Some(seconds(value)?),
-            "connecttimeout" => self.connect_timeout = Some(seconds(value)?),
-            "maxretries" => {
+            "connectTimeout" => self.connect_timeout = Some(seconds(value)?),
+            "maxRetries" => {
                 self.max_retries = Some(
                     value
                         .as_u64()
@@ -274,12 +411,12 @@ impl ModelSettings {
                         .ok_or_else(|| format!("expected a whole number from 0 to 20, got {value}"))?,
                 )
             }
-            "retryaftercap" => self.retry_after_cap = Some(seconds(value)?),
-            "maxcompletiontokens" => {
+            "retryAfterCap" => self.retry_after_cap = Some(seconds(value)?),
+            "maxCompletionTokens" => {
                 self.max_completion_tokens = Some(u32::try_from(count(value)?).map_err(|_| "too large".to_string())?)
             }
-            "prompttokens" => self.prompt_tokens = Some(count(value)?),
-            "neversend" => {
+            "promptTokens" => self.prompt_tokens = Some(count(value)?),
+            "neverSend" => {
                 let patterns = value
                     .as_array()
                     .ok_or_else(|| format!("expected a list of globs, got {value}"))?
@@ -298,7 +435,7 @@ impl ModelSettings {
                         .ok_or_else(|| format!("expected a whole number from 1 to 256, got {value}"))?,
                 )
             }
-            "outputmode" => {
+            "outputMode" => {
                 self.output_mode = Some(match string(value)?.as_str() {
                     "json_schema" | "json-schema" => OutputMode::JsonSchema,
                     "tool" | "tools" => OutputMode::Tool,
@@ -323,7 +460,8 @@ impl ModelSettings {
                         Value::String(target) => deployment.deployment = Some(target.clone()),
                         _ => {
                             for (key, value) in table(settings)? {
-                                match deployment.apply(&normal_key(key), value) {
+                                let documented = find_key(MODEL_KEYS, key);
+                                match documented.and_then(|d| deployment.apply(d.name, value)) {
                                     Some(Ok(())) => {}
                                     Some(Err(problem)) => problems.push(format!("{path}.{name}.{key}: {problem}")),
                                     None => problems.push(format!("{path}.{name}.{key}: unknown setting")),
@@ -349,6 +487,7 @@ impl ModelSettings {
                     self.prices.insert(name.clone(), Price::new(input, cached.unwrap_or(input), output));
                 }
             }
+            // A documented key nothing reads: the tests catch it.
             _ => return Err("unknown setting".into()),
         }
         Ok(())
@@ -648,7 +787,7 @@ mod tests {
         assert!(ModelSettings::default().resolve(&env(&[("DOCWRIGHT_EXCHANGE_LOG", "a")])).unwrap().is_none());
         let problems = settings.apply(&json!({"exchangeLog": ""}), "m");
         assert_eq!(problems, vec!["m.exchangeLog: expected a non-empty string, got \"\""]);
-        assert!(MODEL_KEYS.iter().any(|(key, _)| *key == "exchangeLog"));
+        assert!(MODEL_KEYS.iter().any(|key| key.name == "exchangeLog"));
     }
 
     #[test]

@@ -54,6 +54,8 @@ struct State {
     /// The settings in force, resolved from `layers`.
     settings: Settings,
     layers: Layers,
+    /// What was wrong with the settings when they were last resolved.
+    settings_problems: Vec<String>,
     /// Workspace folders, for `docwright.generateWorkspace` and pyproject.toml.
     roots: Vec<PathBuf>,
     /// The client answers `workspace/configuration`.
@@ -108,6 +110,7 @@ impl Server {
             resolves_edits: false,
             settings: Settings::default(),
             layers: Layers::default(),
+            settings_problems: Vec::new(),
             roots: Vec::new(),
             pulls_configuration: false,
             watches_files: false,
@@ -325,7 +328,10 @@ struct Layers {
 }
 
 impl State {
-    /// Resolves the settings from the layers; returns what was wrong.
+    /// Resolves the settings from the layers; returns what is wrong and was
+    /// not already: a bad key in one source is said once, not again each time
+    /// another source changes (clients that push their settings and answer
+    /// `workspace/configuration` too would show it three times at start).
     fn resolve_settings(&mut self) -> Vec<String> {
         let mut settings = Settings::default();
         let mut problems = Vec::new();
@@ -349,7 +355,9 @@ impl State {
             problems.extend(setup.problems);
         }
         self.settings = settings;
-        problems
+        let fresh = problems.iter().filter(|p| !self.settings_problems.contains(p)).cloned().collect();
+        self.settings_problems = problems;
+        fresh
     }
 
     /// Reads `[tool.docwright]` from the first workspace folder's pyproject.toml.
@@ -645,17 +653,28 @@ impl LanguageServer for Server {
         let Some((document, encoding, _)) = self.snapshot(&uri) else { return Ok(None) };
         let resolves_edits = self.state().resolves_edits;
         let offset = document.offset(convert::line_position(params.range.start), encoding);
-        // Quick fixes for our own diagnostics first, then what the position offers.
-        let fixes = params.context.diagnostics.iter().filter(|d| d.source.as_deref() == Some("docwright")).filter_map(
-            |diagnostic| {
+        // Quick fixes for our own diagnostics first, then what the position
+        // offers, less what a fix already does (editors that list every kind
+        // of action in one menu would show it twice).
+        let fixes: Vec<(ActionData, Option<lsp::Diagnostic>)> = params
+            .context
+            .diagnostics
+            .iter()
+            .filter(|d| d.source.as_deref() == Some("docwright"))
+            .filter_map(|diagnostic| {
                 let at = document.offset(convert::line_position(diagnostic.range.start), encoding);
                 let stale = matches!(&diagnostic.code, Some(lsp::NumberOrString::String(c)) if c == "stale-docstring");
                 let kind = if stale { ActionKind::Update } else { ActionKind::Generate };
                 actions::fix(uri.as_str(), &document, at, kind).map(|data| (data, Some(diagnostic.clone())))
-            },
-        );
-        let offered = actions::offered(uri.as_str(), &document, offset).into_iter().map(|data| (data, None));
+            })
+            .collect();
+        let offered: Vec<(ActionData, Option<lsp::Diagnostic>)> = actions::offered(uri.as_str(), &document, offset)
+            .into_iter()
+            .filter(|data| !fixes.iter().any(|(fix, _)| fix == data))
+            .map(|data| (data, None))
+            .collect();
         let response = fixes
+            .into_iter()
             .chain(offered)
             .map(|(data, diagnostic)| {
                 let kind = match (data.kind, &diagnostic) {

@@ -197,14 +197,18 @@ pub fn written_fetch() -> Docstring {
     }
 }
 
+/// The virtual environment `scripts/test` sets up (or `DOCWRIGHT_VENV`).
+pub fn venv() -> PathBuf {
+    std::env::var_os("DOCWRIGHT_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"))
+}
+
 /// A tool from the virtual environment `scripts/test` sets up (or
 /// `DOCWRIGHT_VENV`). Missing tools fail the test: a lint check that cannot
 /// run must not pass.
 pub fn venv_bin(tool: &str) -> PathBuf {
-    let venv = std::env::var_os("DOCWRIGHT_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    let path = venv.join("bin").join(tool);
+    let path = venv().join("bin").join(tool);
     assert!(path.exists(), "{tool} not found at {} (run scripts/test, or set DOCWRIGHT_VENV)", path.display());
     path
 }
