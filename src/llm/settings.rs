@@ -426,7 +426,7 @@ impl ModelSettings {
                 self.never_send = Some(NeverSend::new(&patterns)?);
             }
             "templates" => self.templates = template_settings(value)?,
-            "exchangelog" => self.exchange_log = Some(PathBuf::from(string(value)?)),
+            "exchangeLog" => self.exchange_log = Some(PathBuf::from(string(value)?)),
             "concurrency" => {
                 self.concurrency = Some(
                     usize::try_from(count(value)?)
