@@ -37,6 +37,13 @@ impl Module {
             .map(|(i, _)| i)
             .next_back()
     }
+
+    /// The innermost definition whose lines (decorators included) hold the
+    /// 1-based `line`.
+    pub fn definition_on_line(&self, line: usize) -> Option<usize> {
+        // As in `definition_at`: the last one that holds it is the innermost.
+        self.definitions.iter().rposition(|d| d.start_line <= line && line <= d.end_line)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

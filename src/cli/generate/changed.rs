@@ -38,10 +38,7 @@ pub fn touched(module: &Module, lines: &[RangeInclusive<usize>]) -> Vec<Target> 
     }
     targets.push(Target::Module);
     for line in lines.iter().flat_map(|range| range.clone()) {
-        // Definitions come in document order, each after its parent: the
-        // last one around the line is the innermost.
-        let innermost = module.definitions.iter().rposition(|d| d.start_line <= line && line <= d.end_line);
-        let Some(index) = innermost else { continue };
+        let Some(index) = module.definition_on_line(line) else { continue };
         let mut add = |target: Target| {
             if !targets.contains(&target) {
                 targets.push(target);
