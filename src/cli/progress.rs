@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -26,7 +27,8 @@ const DETAILS_EVERY: Duration = Duration::from_millis(200);
 
 /// Progress over `total` units of work, written to stderr.
 pub struct Progress {
-    total: u64,
+    /// Known once the work is planned (`set_total`).
+    total: AtomicU64,
     unit: &'static str,
     /// Figures beside the count (cache hits, tokens, cost).
     details: Box<dyn Fn() -> String + Send + Sync>,
@@ -66,7 +68,19 @@ impl Progress {
         };
         let now = Instant::now();
         let state = State { done: 0, started: now, last_line: now, last_tenth: 0, last_details: None };
-        Progress { total, unit, details, shown, state: Mutex::new(state) }
+        Progress { total: AtomicU64::new(total), unit, details, shown, state: Mutex::new(state) }
+    }
+
+    /// The work turned out to be `total` units.
+    pub fn set_total(&self, total: u64) {
+        self.total.store(total, Ordering::Relaxed);
+        if let Shown::Bar(bar) = &self.shown {
+            bar.set_length(total);
+        }
+    }
+
+    fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
     }
 
     /// `n` more units done.
@@ -87,11 +101,11 @@ impl Progress {
                 }
             }
             Shown::Lines { every_tenth } => {
-                let tenth = (state.done * 10).checked_div(self.total).unwrap_or(10);
+                let tenth = (state.done * 10).checked_div(self.total()).unwrap_or(10);
                 let due = if *every_tenth {
                     tenth > state.last_tenth
                 } else {
-                    now.duration_since(state.last_line) >= QUIET_LINE_EVERY && state.done < self.total
+                    now.duration_since(state.last_line) >= QUIET_LINE_EVERY && state.done < self.total()
                 };
                 if due {
                     state.last_tenth = tenth;
@@ -122,8 +136,8 @@ impl Progress {
     }
 
     fn line(&self, state: &State, now: Instant) -> String {
-        let percent = (state.done * 100).checked_div(self.total).unwrap_or(100);
-        let mut line = format!("{}/{} {} ({percent}%)", state.done, self.total, self.unit);
+        let percent = (state.done * 100).checked_div(self.total()).unwrap_or(100);
+        let mut line = format!("{}/{} {} ({percent}%)", state.done, self.total(), self.unit);
         let details = (self.details)();
         if !details.is_empty() {
             line.push_str(&format!(", {details}"));
@@ -131,7 +145,7 @@ impl Progress {
         let elapsed = now.duration_since(state.started).as_secs_f64();
         if elapsed > 0.0 && state.done > 0 {
             let rate = state.done as f64 / elapsed;
-            let left = self.total.saturating_sub(state.done) as f64 / rate;
+            let left = self.total().saturating_sub(state.done) as f64 / rate;
             line.push_str(&format!(", {rate:.1}/s, about {} left", rounded(left)));
         }
         line

@@ -32,6 +32,8 @@ pub struct Watch<'a> {
     /// Once set, no more docstrings are asked for; those left are
     /// `WriteError::interrupted`.
     pub stop: &'a AtomicBool,
+    /// Called once with how many docstrings the batch will write.
+    pub planned: &'a (dyn Fn(usize) + Sync),
     /// Called as each docstring is written or fails (not when the stop
     /// leaves it).
     pub written: &'a (dyn Fn() + Sync),
@@ -58,6 +60,7 @@ pub fn write_callee_first<'w>(
         .enumerate()
         .flat_map(|(f, file)| super::fresh_targets(file.module, file.options).into_iter().map(move |t| (f, t)))
         .collect();
+    (watch.planned)(nodes.len());
     let edges = call_edges(files, &nodes, workspace);
     let waves = callee_first_waves(nodes.len(), &edges);
     let written: Vec<Mutex<Option<Result<Written, WriteError>>>> = nodes.iter().map(|_| Mutex::new(None)).collect();

@@ -202,8 +202,7 @@ fn write_with_model(
             options,
         })
         .collect();
-    let total: usize = batch.iter().map(|file| engine::fresh_targets(file.module, file.options).len()).sum();
-    let progress = Progress::new(total as u64, "docstrings", run.show, figures(&model.writer));
+    let progress = Progress::new(0, "docstrings", run.show, figures(&model.writer));
     let stop = run.interrupt.flag();
     let told = AtomicBool::new(false);
     let written = || {
@@ -215,7 +214,8 @@ fn write_with_model(
             progress.advance(1);
         }
     };
-    let watch = Watch { stop: &stop, written: &written };
+    let planned = |total: usize| progress.set_total(total as u64);
+    let watch = Watch { stop: &stop, planned: &planned, written: &written };
     let answers =
         engine::batch::write_callee_first(&batch, &model.writer, model.concurrency.clamp(1, 64), workspace, &watch);
     progress.finish();
