@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::config::{Key, find_key};
+use crate::config::{Key, Shape, find_key};
 
 /// Where answers are kept beyond memory.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -62,6 +62,8 @@ pub const CACHE_KEYS: &[Key] = &[
         aliases: &[],
         meaning: "`sqlite` (default), `memory`, `redis` or `off`",
         example: r#""redis""#,
+        shape: Shape::OneOf(&["sqlite", "memory", "redis", "off"]),
+        default: r#""sqlite""#,
     },
     Key {
         name: "path",
@@ -69,6 +71,8 @@ pub const CACHE_KEYS: &[Key] = &[
         meaning: "the SQLite file (default `docwright/answers.sqlite3` in the platform's cache folder, \
                   `~/.cache` on Linux)",
         example: r#""/var/cache/docwright/answers.sqlite3""#,
+        shape: Shape::Text,
+        default: "",
     },
     Key {
         name: "redisUrl",
@@ -76,22 +80,42 @@ pub const CACHE_KEYS: &[Key] = &[
         meaning: "the shared Redis: `redis://`, or `rediss://` for TLS; a password may come from \
                   `DOCWRIGHT_REDIS_PASSWORD` instead of the URL",
         example: r#""rediss://cache.internal:6380""#,
+        shape: Shape::Text,
+        default: "",
     },
     Key {
         name: "namespace",
         aliases: &[],
         meaning: "the prefix of every Redis key, so teams can share a server (default `docwright`)",
         example: r#""myteam""#,
+        shape: Shape::Text,
+        default: r#""docwright""#,
     },
-    Key { name: "ttlDays", aliases: &[], meaning: "how long an answer is kept, in days (default 30)", example: "7" },
+    Key {
+        name: "ttlDays",
+        aliases: &[],
+        meaning: "how long an answer is kept, in days (default 30)",
+        example: "7",
+        shape: Shape::Number,
+        default: "30",
+    },
     Key {
         name: "maxMegabytes",
         aliases: &[],
         meaning: "the SQLite file's size limit in MB, least recently used out; uses within ten minutes of each \
                   other count as one (default 256)",
         example: "512",
+        shape: Shape::Number,
+        default: "256",
     },
-    Key { name: "memoryEntries", aliases: &[], meaning: "answers kept in memory (default 10,000)", example: "1000" },
+    Key {
+        name: "memoryEntries",
+        aliases: &[],
+        meaning: "answers kept in memory (default 10,000)",
+        example: "1000",
+        shape: Shape::Whole,
+        default: "10000",
+    },
 ];
 
 fn string(value: &Value) -> Result<String, String> {

@@ -55,10 +55,14 @@ enum Command {
 }
 
 #[derive(clap::Args, Debug)]
+#[group(required = true, multiple = false)]
 struct SettingsArgs {
     /// As Markdown: the README's settings section is this text.
-    #[arg(long, required = true)]
+    #[arg(long)]
     markdown: bool,
+    /// As the VS Code extension's settings schema (JSON): its package.json holds this.
+    #[arg(long)]
+    vscode: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -101,8 +105,12 @@ pub fn run() -> i32 {
         Command::Doctor(args) => doctor::run(args),
         Command::Cache(args) => cache::run(args),
         Command::Lsp(_) => crate::lsp::run_stdio().map(|()| 0),
-        Command::Settings(_) => {
-            print!("{}", crate::config::reference_markdown());
+        Command::Settings(args) => {
+            if args.vscode {
+                println!("{:#}", crate::config::vscode_configuration());
+            } else {
+                print!("{}", crate::config::reference_markdown());
+            }
             Ok(0)
         }
     };

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::config::{Key, find_key, normal_key};
+use crate::config::{Key, Shape, find_key, normal_key};
 
 use super::client::{ClientOptions, OutputMode};
 use super::cost::Price;
@@ -95,30 +95,40 @@ pub const MODEL_KEYS: &[Key] = &[
         aliases: &[],
         meaning: "`azure`, `azure-v1`, `openai` or `local` (default: from the endpoint or the environment)",
         example: r#""azure""#,
+        shape: Shape::OneOf(&["azure", "azure-v1", "openai", "local"]),
+        default: "",
     },
     Key {
         name: "endpoint",
         aliases: &["baseUrl"],
         meaning: "the Azure endpoint, or a base URL such as `http://localhost:11434/v1`",
         example: r#""https://NAME.openai.azure.com""#,
+        shape: Shape::Text,
+        default: "",
     },
     Key {
         name: "model",
         aliases: &[],
         meaning: "the model asked for; `deployments` maps it to a deployment",
         example: r#""gpt-4o""#,
+        shape: Shape::Text,
+        default: "",
     },
     Key {
         name: "deployment",
         aliases: &[],
         meaning: "the Azure deployment serving the model (default: `AZURE_OPENAI_DEPLOYMENT`, else the model)",
         example: r#""docgen-4o""#,
+        shape: Shape::Text,
+        default: "",
     },
     Key {
         name: "apiVersion",
         aliases: &[],
         meaning: "Azure api-version (default `2024-10-21`; `v1` for the v1 surface)",
         example: r#""2024-10-21""#,
+        shape: Shape::Text,
+        default: "",
     },
     Key {
         name: "deployments",
@@ -126,42 +136,56 @@ pub const MODEL_KEYS: &[Key] = &[
         meaning: "per model or deployment: `deployment`, `tokenizer`, `contextWindow`, `reasoning`, `rpm`, `tpm` \
                   (the keys below), or just the deployment's name",
         example: r#"{ "gpt-4o" = { deployment = "docgen-4o", tpm = 100000 } }"#,
+        shape: Shape::Table,
+        default: "",
     },
     Key {
         name: "tokenizer",
         aliases: &[],
         meaning: "the deployment's tokenizer: `o200k` or `cl100k` (default: from the model's name)",
         example: r#""o200k""#,
+        shape: Shape::OneOf(&["o200k", "cl100k"]),
+        default: "",
     },
     Key {
         name: "contextWindow",
         aliases: &[],
         meaning: "the deployment's context window, in tokens",
         example: "128000",
+        shape: Shape::Whole,
+        default: "",
     },
     Key {
         name: "reasoning",
         aliases: &[],
         meaning: "a reasoning model (o-series, gpt-5): sent no temperature",
         example: "true",
+        shape: Shape::Flag,
+        default: "",
     },
     Key {
         name: "apiKeyEnv",
         aliases: &[],
         meaning: "the environment variable holding the key",
         example: r#""MY_AZURE_KEY""#,
+        shape: Shape::Text,
+        default: "",
     },
     Key {
         name: "apiKeyFile",
         aliases: &[],
         meaning: "a file holding the key, read again when it changes",
         example: r#""~/.config/docwright/key""#,
+        shape: Shape::Text,
+        default: "",
     },
     Key {
         name: "apiKeyCommand",
         aliases: &[],
         meaning: "a command printing the key, run again when the key is refused",
         example: r#""pass show azure/openai""#,
+        shape: Shape::Text,
+        default: "",
     },
     Key {
         name: "tokenCommand",
@@ -169,32 +193,56 @@ pub const MODEL_KEYS: &[Key] = &[
         meaning: "a command printing a Microsoft Entra ID token (plain, or `az`'s JSON); the token is kept until 5 \
                   minutes before it expires and fetched again once if refused",
         example: r#""az account get-access-token --resource https://cognitiveservices.azure.com --output json""#,
+        shape: Shape::Text,
+        default: "",
     },
     Key {
         name: "rpm",
         aliases: &[],
         meaning: "requests per minute the deployment allows; docwright keeps under it",
         example: "600",
+        shape: Shape::Whole,
+        default: "",
     },
     Key {
         name: "tpm",
         aliases: &[],
         meaning: "tokens per minute the deployment allows; docwright keeps under it",
         example: "100000",
+        shape: Shape::Whole,
+        default: "",
     },
     Key {
         name: "concurrency",
         aliases: &[],
         meaning: "requests in flight at once, 1 to 256 (default 8)",
         example: "4",
+        shape: Shape::Whole,
+        default: "8",
     },
-    Key { name: "timeout", aliases: &[], meaning: "seconds for a whole request (default 120)", example: "60" },
-    Key { name: "connectTimeout", aliases: &[], meaning: "seconds to connect (default 5)", example: "10" },
+    Key {
+        name: "timeout",
+        aliases: &[],
+        meaning: "seconds for a whole request (default 120)",
+        example: "60",
+        shape: Shape::Number,
+        default: "120",
+    },
+    Key {
+        name: "connectTimeout",
+        aliases: &[],
+        meaning: "seconds to connect (default 5)",
+        example: "10",
+        shape: Shape::Number,
+        default: "5",
+    },
     Key {
         name: "maxRetries",
         aliases: &[],
         meaning: "retries after a failed attempt, 0 to 20 (default 2)",
         example: "3",
+        shape: Shape::Whole,
+        default: "2",
     },
     Key {
         name: "retryAfterCap",
@@ -202,12 +250,16 @@ pub const MODEL_KEYS: &[Key] = &[
         meaning: "the longest wait, in seconds, a service may ask for before docwright reports the quota as spent \
                   (default 120)",
         example: "30",
+        shape: Shape::Number,
+        default: "120",
     },
     Key {
         name: "maxCompletionTokens",
         aliases: &[],
         meaning: "the answer's limit, in tokens (default 1024)",
         example: "2048",
+        shape: Shape::Whole,
+        default: "1024",
     },
     Key {
         name: "promptTokens",
@@ -215,6 +267,8 @@ pub const MODEL_KEYS: &[Key] = &[
         meaning: "the prompt's limit, in tokens: context is cut first, then longer code is shortened, keeping the \
                   signature, the docstring and the lines that raise, return or yield (default 6000)",
         example: "8000",
+        shape: Shape::Whole,
+        default: "6000",
     },
     Key {
         name: "outputMode",
@@ -222,6 +276,8 @@ pub const MODEL_KEYS: &[Key] = &[
         meaning: "how the answer's shape is asked for: `json_schema` (default), `tool` or `json_object`; servers \
                   that lack one get the next automatically",
         example: r#""tool""#,
+        shape: Shape::OneOf(&["json_schema", "tool", "json_object"]),
+        default: r#""json_schema""#,
     },
     Key {
         name: "budget",
@@ -229,6 +285,8 @@ pub const MODEL_KEYS: &[Key] = &[
         meaning: "`perRun`, `perDay`: spending limits in USD, a warning at 80 %, a refusal before the request that \
                   would pass 100 %",
         example: "{ perRun = 2.0, perDay = 10.0 }",
+        shape: Shape::Table,
+        default: "",
     },
     Key {
         name: "prices",
@@ -236,6 +294,8 @@ pub const MODEL_KEYS: &[Key] = &[
         meaning: "per model: `input`, `cachedInput`, `output` in USD per million tokens (list prices of common \
                   models are built in)",
         example: r#"{ "my-model" = { input = 2.5, cachedInput = 1.25, output = 10.0 } }"#,
+        shape: Shape::Table,
+        default: "",
     },
     Key {
         name: "neverSend",
@@ -244,6 +304,8 @@ pub const MODEL_KEYS: &[Key] = &[
                   (default `.env*`, `*secret*`, `*credentials*`; a glob without `/` matches the file's name, case \
                   ignored)",
         example: r#"[".env*", "*secret*", "config/prod/**"]"#,
+        shape: Shape::List,
+        default: "",
     },
     Key {
         name: "templates",
@@ -251,6 +313,8 @@ pub const MODEL_KEYS: &[Key] = &[
         meaning: "prompt templates: `directory` (default `.docwright/templates` in the project) and, per kind \
                   (`function`, `method`, `class`, `module`, `update`), the name of the template it uses",
         example: r#"{ function = "terse" }"#,
+        shape: Shape::Table,
+        default: "",
     },
     Key {
         name: "exchangeLog",
@@ -259,6 +323,8 @@ pub const MODEL_KEYS: &[Key] = &[
                   JSON line, for audits; created owner-only (default: none; `DOCWRIGHT_EXCHANGE_LOG` or \
                   `--exchange-log` win)",
         example: r#"".docwright/exchanges.jsonl""#,
+        shape: Shape::Text,
+        default: "",
     },
 ];
 

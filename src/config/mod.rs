@@ -8,6 +8,9 @@
 
 use serde_json::Value;
 
+mod reference;
+pub use reference::{reference_markdown, vscode_configuration};
+
 use crate::cache::settings::CacheSettings;
 use crate::docstring::Style;
 use crate::engine::EngineOptions;
@@ -61,6 +64,25 @@ pub struct Key {
     pub meaning: &'static str,
     /// A value it accepts, written as TOML.
     pub example: &'static str,
+    /// What kind of value it takes, for editors' settings forms.
+    pub shape: Shape,
+    /// Its default as TOML, when that is one fixed value (else empty).
+    pub default: &'static str,
+}
+
+/// The kind of value a setting takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Text,
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
+    /// A whole number.
+    Whole,
+    Number,
+    Flag,
+    Table,
+    /// A list of strings.
+    List,
 }
 
 /// The documented key in `keys` that `key` names, in any spelling.
@@ -76,12 +98,16 @@ pub const KEYS: &[Key] = &[
         aliases: &[],
         meaning: "docstring style: `google` (default), `numpy`, `sphinx`, `epytext`, `pep257`",
         example: r#""numpy""#,
+        shape: Shape::OneOf(&["google", "numpy", "sphinx", "epytext", "pep257"]),
+        default: r#""google""#,
     },
     Key {
         name: "width",
         aliases: &[],
         meaning: "maximum docstring line length, indentation included, 20 to 1000 (default 88)",
         example: "100",
+        shape: Shape::Whole,
+        default: "88",
     },
     Key {
         name: "missingDocstrings",
@@ -89,68 +115,50 @@ pub const KEYS: &[Key] = &[
         meaning: "severity of the editor's missing-docstring diagnostic: `off`, `hint`, `information` (default), \
                   `warning`, `error`",
         example: r#""warning""#,
+        shape: Shape::OneOf(&["off", "hint", "information", "warning", "error"]),
+        default: r#""information""#,
     },
-    Key { name: "private", aliases: &[], meaning: "also document `_private` names (default `false`)", example: "true" },
+    Key {
+        name: "private",
+        aliases: &[],
+        meaning: "also document `_private` names (default `false`)",
+        example: "true",
+        shape: Shape::Flag,
+        default: "false",
+    },
     Key {
         name: "nested",
         aliases: &[],
         meaning: "also document functions nested in functions (default `false`)",
         example: "true",
+        shape: Shape::Flag,
+        default: "false",
     },
     Key {
         name: "init",
         aliases: &[],
         meaning: "also document `__init__` (default `false`: the class docstring documents the constructor)",
         example: "true",
+        shape: Shape::Flag,
+        default: "false",
     },
     Key {
         name: "model",
         aliases: &[],
         meaning: "the model service: a table of the keys in [The `model` table](#the-model-table)",
         example: r#"{ provider = "local", endpoint = "http://localhost:11434/v1", model = "llama3.1" }"#,
+        shape: Shape::Table,
+        default: "",
     },
     Key {
         name: "cache",
         aliases: &[],
         meaning: "where answers are kept: a table of the keys in [The `cache` table](#the-cache-table)",
         example: r#"{ backend = "memory" }"#,
+        shape: Shape::Table,
+        default: "",
     },
 ];
-
-/// The settings reference in Markdown: every key of every table, from the
-/// tables `apply` checks keys against. The README's settings section is this
-/// text (`docwright settings --markdown` prints it; a test compares them).
-pub fn reference_markdown() -> String {
-    let mut out = String::new();
-    markdown_table(&mut out, "key", KEYS);
-    out.push_str(
-        "\n### The `model` table\n\n\
-         `[tool.docwright.model]` in `pyproject.toml`, or `model` in an editor's settings: which service writes \
-         the prose, how docwright authenticates, and the limits it keeps. A key or token is never a setting \
-         (`apiKey` is refused): say where it comes from instead.\n\n",
-    );
-    markdown_table(&mut out, "key in `model`", crate::llm::settings::MODEL_KEYS);
-    out.push_str(
-        "\n### The `cache` table\n\n\
-         `[tool.docwright.cache]` in `pyproject.toml`, or `cache` in an editor's settings: where the model's \
-         answers are kept.\n\n",
-    );
-    markdown_table(&mut out, "key in `cache`", crate::cache::settings::CACHE_KEYS);
-    out
-}
-
-fn markdown_table(out: &mut String, heading: &str, keys: &[Key]) {
-    out.push_str(&format!("| {heading} | meaning | example |\n| --- | --- | --- |\n"));
-    for key in keys {
-        let mut name = format!("`{}`", key.name);
-        if !key.aliases.is_empty() {
-            let aliases: Vec<String> = key.aliases.iter().map(|a| format!("`{a}`")).collect();
-            name.push_str(&format!(" (or {})", aliases.join(", ")));
-        }
-        let cell = |text: &str| text.replace('|', "\\|");
-        out.push_str(&format!("| {name} | {} | `{}` |\n", cell(key.meaning), cell(key.example)));
-    }
-}
 
 impl Settings {
     /// Applies the settings in `value` (an object), naming `source` in each
@@ -334,6 +342,72 @@ mod tests {
                 "test: docwright.cache.colour: unknown setting",
             ]
         );
+    }
+
+    /// Whether a JSON value (from TOML) is of `shape`.
+    fn fits(shape: Shape, value: &Value) -> bool {
+        match shape {
+            Shape::Text => value.is_string(),
+            Shape::OneOf(choices) => value.as_str().is_some_and(|v| choices.contains(&v)),
+            Shape::Whole => value.is_u64(),
+            Shape::Number => value.is_number(),
+            Shape::Flag => value.is_boolean(),
+            Shape::Table => value.is_object(),
+            Shape::List => value.as_array().is_some_and(|items| items.iter().all(Value::is_string)),
+        }
+    }
+
+    /// Each key's shape fits its example, and its default, when it has one,
+    /// is the value the server uses when the key is not set at all.
+    #[test]
+    fn shapes_fit_the_examples_and_defaults_are_the_defaults() {
+        let model_base = json!({"provider": "local", "endpoint": "http://127.0.0.1:9/v1", "model": "m"});
+        let resolved = |settings: &Settings| match settings.model.resolve(&|_: &str| None::<String>) {
+            Ok(Some(config)) => format!("{config:?}"),
+            other => panic!("the model does not resolve: {other:?}"),
+        };
+        let tables: [(&[Key], Option<&str>); 3] = [
+            (KEYS, None),
+            (crate::llm::settings::MODEL_KEYS, Some("model")),
+            (crate::cache::settings::CACHE_KEYS, Some("cache")),
+        ];
+        let mut defaults = 0;
+        for (keys, parent) in tables {
+            for key in keys {
+                let example = reference::toml_value(key.example);
+                assert!(fits(key.shape, &example), "{}: the example {} is not {:?}", key.name, key.example, key.shape);
+                if key.default.is_empty() {
+                    continue;
+                }
+                defaults += 1;
+                let default = reference::toml_value(key.default);
+                assert!(fits(key.shape, &default), "{}: the default {} is not {:?}", key.name, key.default, key.shape);
+                let (unset, set) = match parent {
+                    None => (json!({}), json!({ key.name: default })),
+                    Some("model") => {
+                        let mut with = model_base.clone();
+                        with[key.name] = default;
+                        (json!({"model": model_base}), json!({"model": with}))
+                    }
+                    Some(parent) => (json!({}), json!({ parent: { key.name: default } })),
+                };
+                let (mut without, mut with) = (Settings::default(), Settings::default());
+                assert_eq!(without.apply(&unset, "test"), Vec::<String>::new());
+                assert_eq!(with.apply(&set, "test"), Vec::<String>::new(), "{set}");
+                if parent == Some("model") {
+                    assert_eq!(
+                        resolved(&with),
+                        resolved(&without),
+                        "{}'s default {} is not the default",
+                        key.name,
+                        key.default
+                    );
+                } else {
+                    assert_eq!(with, without, "{}'s default {} is not the default", key.name, key.default);
+                }
+            }
+        }
+        assert!(defaults >= 15, "{defaults} defaults checked");
     }
 
     #[test]
