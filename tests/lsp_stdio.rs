@@ -718,3 +718,89 @@ fn prompts_show_what_the_code_calls_elsewhere_in_the_workspace() {
     assert!(seen, "the prompt never showed the changed file");
     editor.shutdown();
 }
+
+/// The session commands an editor's buttons call: the figures for a status
+/// bar (without a message each time), clearing the answer cache, and the
+/// doctor with the editor's own settings.
+#[test]
+fn session_commands_report_clear_the_cache_and_run_the_doctor() {
+    let mock = docwright_mock::MockServer::start(docwright_mock::MockConfig::default());
+    let root = tempfile::tempdir().unwrap();
+    let text = "def clamp(x, lo, hi):\n    return max(lo, min(x, hi))\n";
+    let path = root.path().join("shapes.py");
+    std::fs::write(&path, text).unwrap();
+    let (mut editor, _cache) = start_on_folder_with_model(&mock, root.path(), json!({}));
+    let uri = file_uri(&path);
+    editor.open(&uri, text);
+    let chat = |mock: &docwright_mock::MockServer| {
+        mock.journal().into_iter().filter(|e| e.path.ends_with("/chat/completions")).count()
+    };
+    let command = |editor: &mut Editor, name: &str| {
+        editor.request("workspace/executeCommand", json!({"command": name, "arguments": []}))
+    };
+    let messages = |editor: &mut Editor| {
+        editor
+            .stash
+            .iter()
+            .filter(|m| m["method"] == "window/showMessage")
+            .map(|m| m["params"]["message"].clone())
+            .collect::<Vec<_>>()
+    };
+    editor.resolve(&uri, 0, 4, "Generate docstring for `clamp`");
+    editor.resolve(&uri, 0, 4, "Generate docstring for `clamp`");
+    assert_eq!(chat(&mock), 1);
+
+    let stats = command(&mut editor, "docwright.stats");
+    assert_eq!((stats["cache"]["hits"].as_u64(), stats["cache"]["misses"].as_u64()), (Some(1), Some(1)), "{stats}");
+    assert_eq!(stats["stats"]["answers"], 1, "{stats}");
+    assert!(messages(&mut editor).is_empty(), "docwright.stats shows nothing: {:?}", messages(&mut editor));
+
+    let cleared = command(&mut editor, "docwright.clearCache");
+    assert_eq!(cleared["removed"], 1, "{cleared}");
+    let said = editor.wait_for(|m| m["method"] == "window/showMessage");
+    assert_eq!(said["params"]["message"], "docwright: removed 1 cached answer");
+    // The answer is gone: the same action asks the model again.
+    editor.resolve(&uri, 0, 4, "Generate docstring for `clamp`");
+    assert_eq!(chat(&mock), 2);
+
+    let doctor = command(&mut editor, "docwright.doctor");
+    assert_eq!(doctor["ok"], true, "{doctor}");
+    let checks: Vec<&str> = doctor["checks"].as_array().unwrap().iter().map(|c| c["check"].as_str().unwrap()).collect();
+    assert_eq!(checks, ["configuration", "credentials", "templates", "request"]);
+    assert!(
+        doctor["text"].as_str().unwrap().contains("credentials    ok: API key from DOCWRIGHT_TEST_KEY"),
+        "{doctor}"
+    );
+    assert_eq!(chat(&mock), 3, "the doctor's one request");
+    let said = editor.wait_for(|m| m["method"] == "window/showMessage");
+    assert_eq!(said["params"]["message"], "docwright doctor: all 4 checks passed");
+
+    // A key the service refuses: the doctor says so and how to fix it.
+    mock.set_api_key("another-key");
+    let doctor = command(&mut editor, "docwright.doctor");
+    assert_eq!(doctor["ok"], false, "{doctor}");
+    let said = editor.wait_for(|m| m["method"] == "window/showMessage");
+    assert_eq!(said["params"]["type"], 2, "a warning: {said}");
+    assert!(
+        said["params"]["message"].as_str().unwrap().starts_with("docwright doctor: request: the service answered 401"),
+        "{said}"
+    );
+    editor.shutdown();
+}
+
+#[test]
+fn without_a_model_the_session_commands_say_so() {
+    let cache = tempfile::tempdir().unwrap();
+    let cache_home = cache.path().display().to_string();
+    let (mut editor, _) = Editor::start_in(resolving_client(&[]), json!({}), &[("XDG_CACHE_HOME", &cache_home)]);
+    let stats = editor.request("workspace/executeCommand", json!({"command": "docwright.stats", "arguments": []}));
+    assert_eq!(stats, Value::Null);
+    // The cache is still there to clear (a CLI run may have filled it).
+    let cleared =
+        editor.request("workspace/executeCommand", json!({"command": "docwright.clearCache", "arguments": []}));
+    assert_eq!(cleared["removed"], 0, "{cleared}");
+    let doctor = editor.request("workspace/executeCommand", json!({"command": "docwright.doctor", "arguments": []}));
+    assert_eq!(doctor["ok"], false, "{doctor}");
+    assert!(doctor["checks"][0]["detail"].as_str().unwrap().starts_with("no model is configured"), "{doctor}");
+    editor.shutdown();
+}

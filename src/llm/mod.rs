@@ -8,6 +8,7 @@ pub mod auth;
 pub mod budget;
 pub mod client;
 pub mod cost;
+pub mod doctor;
 pub mod error;
 pub mod exchange_log;
 pub mod limiter;

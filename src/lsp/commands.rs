@@ -20,7 +20,6 @@ use crate::line_index::PositionEncoding;
 
 pub const GENERATE_FILE: &str = "docwright.generateFile";
 pub const GENERATE_WORKSPACE: &str = "docwright.generateWorkspace";
-pub const SHOW_STATS: &str = "docwright.showStats";
 
 /// How long to wait for the editor to answer one of our requests.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);

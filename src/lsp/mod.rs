@@ -6,6 +6,7 @@ mod completion;
 mod convert;
 mod document;
 mod server;
+mod session;
 
 pub use document::{Change, Document};
 pub use server::{APPLY_ACTION_COMMAND, Server};

@@ -21,6 +21,7 @@ use super::commands::{self, Batch, Job};
 use super::completion::docstring_completion;
 use super::convert;
 use super::document::Document;
+use super::session;
 use crate::cache::{self, layered::AnswerCache, settings::CacheSettings};
 use crate::config::{self, Settings, Severity};
 use crate::engine::findings::findings;
@@ -512,7 +513,10 @@ impl LanguageServer for Server {
                         APPLY_ACTION_COMMAND.to_string(),
                         commands::GENERATE_FILE.to_string(),
                         commands::GENERATE_WORKSPACE.to_string(),
-                        commands::SHOW_STATS.to_string(),
+                        session::SHOW_STATS.to_string(),
+                        session::STATS.to_string(),
+                        session::CLEAR_CACHE.to_string(),
+                        session::DOCTOR.to_string(),
                     ],
                     ..lsp::ExecuteCommandOptions::default()
                 }),
@@ -756,32 +760,33 @@ impl LanguageServer for Server {
                 self.start_batch("Documenting the file", move |_| vec![Job::Open { uri, document }]);
                 return Ok(None);
             }
-            commands::SHOW_STATS => {
-                let (model, answers) = {
+            session::SHOW_STATS | session::STATS => {
+                let (summary, value) = {
                     let state = self.state();
-                    (state.model.clone(), state.answers.clone())
+                    session::stats(state.model.as_ref(), state.answers.as_ref())
                 };
-                let (summary, value) = match &model {
-                    Some(client) => {
-                        let stats = client.stats();
-                        let cache = answers.as_ref().map(|a| a.counters());
-                        let value = serde_json::json!({
-                            "model": client.provider().describe(),
-                            "stats": stats,
-                            "latencyP50Ms": stats.latency(0.5).map(|d| d.as_millis() as u64),
-                            "latencyP95Ms": stats.latency(0.95).map(|d| d.as_millis() as u64),
-                            "cache": cache,
-                        });
-                        let cache_line = cache.map(|c| format!("; cache: {}", c.summary())).unwrap_or_default();
-                        let summary =
-                            format!("docwright: {}: {}{cache_line}", client.provider().describe(), stats.summary());
-                        (summary, value)
-                    }
-                    None => {
-                        ("docwright: no model is configured; docstrings come from templates".to_string(), Value::Null)
-                    }
+                if params.command == session::SHOW_STATS {
+                    self.client.show_message(lsp::MessageType::INFO, summary).await;
+                }
+                return Ok(Some(value));
+            }
+            session::CLEAR_CACHE => {
+                let (answers, settings) = {
+                    let state = self.state();
+                    (state.answers.clone(), state.settings.clone())
                 };
+                let (summary, value) = session::clear_cache(answers, &settings).await.map_err(request_failed)?;
                 self.client.show_message(lsp::MessageType::INFO, summary).await;
+                return Ok(Some(value));
+            }
+            session::DOCTOR => {
+                let (settings, root) = {
+                    let state = self.state();
+                    (state.settings.clone(), state.roots.first().cloned())
+                };
+                let (summary, value) = session::doctor(&settings, root).await;
+                let kind = if value["ok"] == true { lsp::MessageType::INFO } else { lsp::MessageType::WARNING };
+                self.client.show_message(kind, summary).await;
                 return Ok(Some(value));
             }
             APPLY_ACTION_COMMAND => {}
