@@ -303,6 +303,31 @@ fn diagnostics_report_missing_and_stale_docstrings_with_quick_fixes() {
     assert_eq!(version, 2);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert_eq!(diagnostics[0]["code"], "missing-docstring");
+    // An editor may send back a diagnostic from before an edit: once `crop`
+    // has its docstring, its old "missing" diagnostic brings no quick fix.
+    let missing = diagnostics[0].clone();
+    let line = u32::try_from(missing["range"]["start"]["line"].as_u64().unwrap()).unwrap();
+    let (_, edits) = editor.resolve(URI, line, 4, "Generate docstring for `crop`");
+    editor.change(URI, 3, json!([{"text": apply(&fixed, &edits, true)}]));
+    let position = missing["range"]["start"].clone();
+    let actions = editor.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": URI}, "range": {"start": position, "end": position}, "context": {"diagnostics": [missing]}}),
+    );
+    let titles: Vec<(&str, &str)> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["kind"].as_str().unwrap(), a["title"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        titles,
+        vec![
+            ("refactor.rewrite", "Update docstring of `crop`"),
+            ("refactor.rewrite", "Regenerate docstring of `crop`"),
+            ("source", "Generate all missing docstrings in this file"),
+        ]
+    );
     editor.shutdown();
 }
 

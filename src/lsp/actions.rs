@@ -86,10 +86,17 @@ fn target_at(document: &Document, offset: usize) -> (Option<String>, usize, bool
     }
 }
 
-/// The quick fix of `kind` for the definition (or module) at `offset`.
+/// The quick fix of `kind` for the definition (or module) at `offset`, when
+/// the document still calls for it: the diagnostic an editor sends back may
+/// predate an edit that already wrote the docstring.
 pub fn fix(uri: &str, document: &Document, offset: usize, kind: ActionKind) -> Option<ActionData> {
-    let (qualname, line, _) = target_at(document, offset);
-    Some(ActionData { uri: uri.to_string(), version: document.version, kind, qualname, line })
+    let (qualname, line, has_docstring) = target_at(document, offset);
+    let still_wanted = match kind {
+        ActionKind::Generate => !has_docstring,
+        ActionKind::Update => has_docstring,
+        _ => true,
+    };
+    still_wanted.then(|| ActionData { uri: uri.to_string(), version: document.version, kind, qualname, line })
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
