@@ -52,3 +52,29 @@ fn editor_readmes_link_to_the_reference_instead_of_copying_it() {
         }
     }
 }
+
+/// The VS Code extension's settings for the server are the schema the tables
+/// render: every key, its kind, its choices and its default.
+#[test]
+fn the_vscode_extension_settings_are_the_generated_schema() {
+    let manifest: serde_json::Value = serde_json::from_str(&read("editors/vscode/package.json")).unwrap();
+    let sections = manifest["contributes"]["configuration"].as_array().expect("contributes.configuration is a list");
+    let server = sections.iter().find(|s| s["id"] == "docwright.server").expect("a section with id docwright.server");
+    assert_eq!(
+        server,
+        &docwright::config::vscode_configuration(),
+        "editors/vscode/package.json's server settings differ from the tables: run `npm run sync-settings` in editors/vscode"
+    );
+    let printed = Command::new(env!("CARGO_BIN_EXE_docwright")).args(["settings", "--vscode"]).output().unwrap();
+    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
+    assert_eq!(&serde_json::from_slice::<serde_json::Value>(&printed.stdout).unwrap(), server);
+    // The extension's own settings are apart, and no setting holds a secret.
+    let own = sections.iter().find(|s| s["id"] == "docwright").expect("the extension's own section");
+    let own_keys: Vec<&String> = own["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(own_keys, ["docwright.path", "docwright.trace.server"]);
+    for section in sections {
+        for key in section["properties"].as_object().unwrap().keys() {
+            assert!(!key.to_lowercase().ends_with("apikey"), "{key} would hold a secret");
+        }
+    }
+}

@@ -129,3 +129,28 @@ fn the_server_accepts_every_key_of_the_helix_config_and_applies_them() {
     assert_eq!(complaints(&editor), vec!["docwright: initializationOptions: docwright.colour: unknown setting"]);
     editor.shutdown();
 }
+
+/// Every server command the VS Code extension calls is one the server
+/// advertises (a renamed command would leave a dead button).
+#[test]
+fn the_vscode_extension_calls_only_commands_the_server_has() {
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("editors/vscode/src/extension.ts")).unwrap();
+    let called: std::collections::BTreeSet<&str> = source
+        .split(['\'', '"'])
+        .filter(|s| s.starts_with("docwright.") && !s.contains(' '))
+        .filter(|s| source.contains(&format!("serverCommand('{s}'")) || source.contains(&format!("command: '{s}'")))
+        .collect();
+    assert!(called.len() >= 6, "{called:?}");
+    let (editor, result) = Editor::start(json!({}), Value::Null);
+    let advertised: Vec<&str> = result["capabilities"]["executeCommandProvider"]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for command in &called {
+        assert!(advertised.contains(command), "{command} is not advertised: {advertised:?}");
+    }
+    editor.shutdown();
+}
