@@ -60,6 +60,8 @@ pub struct AnswerCache {
     counters: Mutex<CacheCounters>,
     /// The persistent store failed: said once, then the fallback is used.
     back_failed: AtomicBool,
+    /// Whether an answer found in a store is also kept in memory.
+    promote_hits: bool,
 }
 
 impl AnswerCache {
@@ -76,7 +78,15 @@ impl AnswerCache {
             ttl,
             counters: Mutex::new(CacheCounters::default()),
             back_failed: AtomicBool::new(false),
+            promote_hits: true,
         }
+    }
+
+    /// Answers found in a store are not copied into memory: for a run that
+    /// reads each answer once (the CLI), where the copy never pays.
+    pub fn without_promotion(mut self) -> Self {
+        self.promote_hits = false;
+        self
     }
 
     /// The stores behind memory, in the order they are asked.
@@ -119,7 +129,9 @@ impl AnswerCache {
                 Ok(found) => {
                     for (i, answer) in missing.into_iter().zip(found) {
                         if let Some(answer) = answer {
-                            let _ = self.front.set(&keys[i], &answer, self.ttl).await;
+                            if self.promote_hits {
+                                let _ = self.front.set(&keys[i], &answer, self.ttl).await;
+                            }
                             answers[i] = Some(answer);
                         }
                     }
@@ -180,6 +192,38 @@ impl AnswerCache {
     fn count(&self, update: impl FnOnce(&mut CacheCounters)) {
         if let Ok(mut counters) = self.counters.lock() {
             update(&mut counters);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::memory::MemoryCache;
+
+    /// A store hit goes into memory too (the language server asks again),
+    /// unless the cache was made for one pass over a batch.
+    #[tokio::test]
+    async fn store_hits_are_kept_in_memory_unless_asked_not_to() {
+        let key = CacheKey([7; 32]);
+        let answer =
+            CachedAnswer::new(&serde_json::json!({"summary": "x"}), Default::default(), 0.0, "a.py:f".to_string());
+        for promote in [true, false] {
+            let memory = Arc::new(MemoryCache::new(10, 1 << 20));
+            let store = Arc::new(MemoryCache::new(10, 1 << 20));
+            store.set(&key, &answer, Duration::from_secs(60)).await.unwrap();
+            let mut layers = AnswerCache::new(
+                memory.clone() as Arc<dyn ResponseCache>,
+                Some(store as Arc<dyn ResponseCache>),
+                None,
+                Duration::from_secs(60),
+            );
+            if !promote {
+                layers = layers.without_promotion();
+            }
+            assert_eq!(layers.get(&key).await, Some(answer.clone()), "found in the store");
+            let in_memory = memory.get(&key).await.unwrap();
+            assert_eq!(in_memory.is_some(), promote, "promote: {promote}");
         }
     }
 }

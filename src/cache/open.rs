@@ -16,6 +16,16 @@ const MEMORY_BYTES_PER_ENTRY: u64 = 16 * 1024;
 /// store that cannot be opened is reported in the returned warning and the
 /// cache keeps answers in memory (or, behind Redis, in the local file).
 pub async fn open(settings: &CacheSettings) -> (Option<Arc<AnswerCache>>, Option<String>) {
+    open_layers(settings, true).await
+}
+
+/// `open` for a batch run, which reads each answer once: answers found in
+/// the store are not also copied into memory.
+pub async fn open_for_batch(settings: &CacheSettings) -> (Option<Arc<AnswerCache>>, Option<String>) {
+    open_layers(settings, false).await
+}
+
+async fn open_layers(settings: &CacheSettings, promote_hits: bool) -> (Option<Arc<AnswerCache>>, Option<String>) {
     if settings.backend == Backend::Off {
         return (None, None);
     }
@@ -49,5 +59,9 @@ pub async fn open(settings: &CacheSettings) -> (Option<Arc<AnswerCache>>, Option
             }
         }
     };
-    (Some(Arc::new(AnswerCache::new(memory, back, fallback, settings.ttl))), warning)
+    let mut layers = AnswerCache::new(memory, back, fallback, settings.ttl);
+    if !promote_hits {
+        layers = layers.without_promotion();
+    }
+    (Some(Arc::new(layers)), warning)
 }

@@ -99,7 +99,7 @@ fn start_model(
         .with_templates(templates)
         .with_workspace(workspace)
         .with_stop(stop);
-    let (answers, warning) = runtime.block_on(cache::open::open(&settings.cache));
+    let (answers, warning) = runtime.block_on(cache::open::open_for_batch(&settings.cache));
     if let Some(warning) = warning {
         eprintln!("docwright: warning: {warning}");
     }
