@@ -346,6 +346,7 @@ const ADD: &str = "def add(x: int, y: int = 2) -> int:\n    return x + y\n";
 
 const ADD_DOCUMENTED: &str = r#""""TODO(docwright): Summarize."""
 
+
 def add(x: int, y: int = 2) -> int:
     """TODO(docwright): Summarize.
 
@@ -370,8 +371,9 @@ fn generate_prints_a_diff_by_default_and_changes_nothing() {
         run.stdout,
         r#"--- a/pkg/m.py
 +++ b/pkg/m.py
-@@ -1,2 +1,13 @@
+@@ -1,2 +1,14 @@
 +"""TODO(docwright): Summarize."""
++
 +
  def add(x: int, y: int = 2) -> int:
 +    """TODO(docwright): Summarize.

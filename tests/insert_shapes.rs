@@ -179,6 +179,21 @@ fn module_docstring_in_empty_and_crlf_files() {
     assert_eq!(with_docstring("# only a comment", ""), "# only a comment\n\"\"\"Summary.\n\nDetails.\n\"\"\"\n");
 }
 
+/// Before a top-level definition, two blank lines, as PEP 8 and ruff's E302
+/// want them (and as black and ruff's formatter would put them).
+#[test]
+fn module_docstring_before_a_definition_leaves_two_blank_lines() {
+    for code in
+        ["def f():\n    pass\n", "async def f():\n    pass\n", "class C:\n    pass\n", "@cache\ndef f():\n    pass\n"]
+    {
+        assert_eq!(with_docstring(code, ""), format!("\"\"\"Summary.\n\nDetails.\n\"\"\"\n\n\n{code}"));
+    }
+    assert_eq!(
+        with_docstring("class C:\r\n    pass\r\n", ""),
+        "\"\"\"Summary.\r\n\r\nDetails.\r\n\"\"\"\r\n\r\n\r\nclass C:\r\n    pass\r\n"
+    );
+}
+
 #[test]
 fn module_docstring_is_replaced() {
     assert_eq!(with_docstring("'''Old.'''\nimport os\n", ""), "\"\"\"Summary.\n\nDetails.\n\"\"\"\nimport os\n");

@@ -174,7 +174,7 @@ fn generate_all_missing_in_the_file() {
     let (_, edits) = document_edit(&editor.request("codeAction/resolve", action)["edit"], URI);
     assert_eq!(
         apply(text, &edits, true),
-        "\"\"\"TODO(docwright): Summarize.\"\"\"\n\ndef a():\n    \"\"\"TODO(docwright): Summarize.\"\"\"\n    pass\n\n\ndef b():\n    \"\"\"Done.\"\"\"\n\n\ndef _private():\n    pass\n"
+        "\"\"\"TODO(docwright): Summarize.\"\"\"\n\n\ndef a():\n    \"\"\"TODO(docwright): Summarize.\"\"\"\n    pass\n\n\ndef b():\n    \"\"\"Done.\"\"\"\n\n\ndef _private():\n    pass\n"
     );
     editor.shutdown();
 }

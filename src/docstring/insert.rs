@@ -163,8 +163,14 @@ fn module_placement(source: &str, module: &Module) -> Placement {
     let next_is_blank_or_end = rest.is_empty() || line_text(rest).trim_matches(is_indent_char).is_empty();
     let mut after = line_ending.to_string();
     if !next_is_blank_or_end {
-        // Keep code from sticking to the docstring.
+        // Keep code from sticking to the docstring; a top-level definition
+        // gets the two blank lines PEP 8 (and ruff's E302) puts before it.
         after.push_str(line_ending);
+        let next = line_text(rest).trim_start_matches(is_indent_char);
+        let definition = ["def ", "async ", "class ", "@"].iter().any(|start| next.starts_with(start));
+        if definition {
+            after.push_str(line_ending);
+        }
     }
     let before = if at > 0 && !source[..at].ends_with('\n') { line_ending.to_string() } else { String::new() };
     Placement { range: at..at, indent: String::new(), before, after, line_ending }
