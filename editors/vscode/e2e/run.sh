@@ -53,8 +53,9 @@ for _ in $(seq 50); do [ -s "$work/mock.url" ] && break; sleep 0.1; done
 mock_url="$(head -n1 "$work/mock.url")"
 
 mkdir -p "$work/workspace" "$work/user-data/User" "$work/user-data/Machine" "$work/extensions"
-printf 'def area(width, height):\n    return width * height\n\n\ndef scale(factor, values):\n    return [factor * v for v in values]\n' \
+printf 'def area(width, height):\n    return width * height\n\n\ndef scale(factor, values):\n    return [factor * v for v in values]\n\n\ndef volume(width, height, depth):\n    return width * height * depth\n' \
   > "$work/workspace/shapes.py"
+printf 'def helper(value):\n    return value\n' > "$work/workspace/other.py"
 # User settings: docwright.path is machine-scoped, so it must be here; the
 # model is the mock, whose key is set in the test through the command.
 cat > "$work/user-data/User/settings.json" <<JSON

@@ -7,8 +7,13 @@
 //     VS Code's secret storage; the server restarts with it in its
 //     environment and the next docstring comes from the model (the mock
 //     service, which accepts only that key);
-//  3. the status bar shows the session's cache figures, and no settings file
-//     holds the key.
+//  3. the status bar shows the session's cache figures;
+//  4. a setting changed while VS Code runs (the style) applies to the next
+//     docstring;
+//  5. the palette's commands: the workspace's missing docstrings (a file
+//     never opened gets its docstring, saved with Save All) and the doctor,
+//     whose verdicts reach the docwright output;
+//  and no settings file holds the key.
 // run.sh prepares the folders, starts code-server and the mock, and passes
 // them here through the environment.
 
@@ -110,6 +115,12 @@ async function saveAndRead(expect) {
   });
 }
 
+/** The docwright output (a log channel, which VS Code writes to a file). */
+function docwrightLog() {
+  const logs = fs.readdirSync(path.join(userData, 'logs'), { recursive: true }).filter((f) => String(f).endsWith('docwright.log'));
+  return logs.map((f) => fs.readFileSync(path.join(userData, 'logs', String(f)), 'utf8')).join('');
+}
+
 async function palette(command) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -130,11 +141,7 @@ try {
   await until('the docwright status-bar item', async () => (await statusBar().isVisible()) && statusBar());
   log('status bar: ' + (await statusBar().innerText()));
   // The server the setting names, not another docwright on PATH.
-  const started = await until('the server to start', () => {
-    const logs = fs.readdirSync(path.join(userData, 'logs'), { recursive: true }).filter((f) => String(f).endsWith('docwright.log'));
-    const text = logs.map((f) => fs.readFileSync(path.join(userData, 'logs', String(f)), 'utf8')).join('');
-    return text.match(/docwright: starting .*/)?.[0];
-  });
+  const started = await until('the server to start', () => docwrightLog().match(/docwright: starting .*/)?.[0]);
   assert.equal(started, `docwright: starting ${process.env.E2E_DOCWRIGHT} (from setting)`);
 
   await page.keyboard.press('Control+p');
@@ -170,6 +177,37 @@ try {
     return /0% cached · [\d.]+k? tokens · \$\d+\.\d\d/.test(shown) && shown;
   }, 20_000);
   log(`   status bar: ${figures}`);
+
+  log('4. A setting changed while VS Code runs');
+  // In code-server the remote machine's settings file is the one watched.
+  const machineSettings = path.join(userData, 'Machine', 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(machineSettings, 'utf8'));
+  fs.writeFileSync(machineSettings, JSON.stringify({ ...settings, 'docwright.style': 'numpy' }, null, 2));
+  // The server is told and pulls the section again; ask until it shows.
+  text = await until('a numpy-style docstring', async () => {
+    await generateDocstring('volume');
+    const now = await saveAndRead((t) => t.includes('def volume(width, height, depth):\n    """'));
+    if (now.slice(now.indexOf('def volume')).includes('    Parameters\n    ----------\n')) {
+      return now;
+    }
+    // Still the old style: undo and try again once the setting is through.
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+s');
+    return false;
+  });
+  log('   numpy style');
+
+  log('5. The workspace command and the doctor, from the palette');
+  await palette('docwright: Generate missing docstrings in the workspace');
+  await until('the edit of other.py', async () => {
+    await palette('File: Save All');
+    return fs.readFileSync(path.join(workspace, 'other.py'), 'utf8').includes('def helper(value):\n    """');
+  });
+  await palette('docwright: Run the doctor');
+  const verdicts = await until("the doctor's verdicts in the docwright output", () =>
+    docwrightLog().match(/request +ok: .*/)?.[0]);
+  assert.match(docwrightLog(), /credentials +ok: API key from AZURE_OPENAI_API_KEY/);
+  log(`   ${verdicts}`);
   for (const settings of [path.join(userData, 'User', 'settings.json'), path.join(userData, 'Machine', 'settings.json'),
     path.join(workspace, '.vscode', 'settings.json')]) {
     if (fs.existsSync(settings)) {

@@ -25,7 +25,7 @@ const STATUS_EVERY_MS = 5000;
 
 class Session {
   private client: LanguageClient | undefined;
-  private readonly output = vscode.window.createOutputChannel('docwright', { log: true });
+  private readonly output: vscode.LogOutputChannel = vscode.window.createOutputChannel('docwright', { log: true });
   private readonly status = vscode.window.createStatusBarItem('docwright.status', vscode.StatusBarAlignment.Right, 100);
   private timer: NodeJS.Timeout | undefined;
   private readonly keys: string[];
@@ -140,8 +140,10 @@ class Session {
 
   settingsChanged(event: vscode.ConfigurationChangeEvent): void {
     if (RESTART_KEYS.some((key) => event.affectsConfiguration(key))) {
+      this.output.info('docwright: settings changed; restarting the server');
       void this.restart();
     } else if (event.affectsConfiguration('docwright') && this.client?.state === State.Running) {
+      this.output.info('docwright: settings changed; the server reads them again');
       // The server pulls the section again.
       void this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
     }
