@@ -226,6 +226,20 @@ fn a_bad_setting_is_reported_once_while_other_sources_change() {
     editor.shutdown();
 }
 
+/// The code actions at `diagnostic`'s start, with it as the context.
+fn fixes_for(editor: &mut Editor, diagnostic: &Value) -> Value {
+    let position = diagnostic["range"]["start"].clone();
+    editor.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": URI}, "range": {"start": position, "end": position},
+            "context": {"diagnostics": [diagnostic]}}),
+    )
+}
+
+fn kinds_and_titles(actions: &Value) -> Vec<(&str, &str)> {
+    actions.as_array().unwrap().iter().map(|a| (a["kind"].as_str().unwrap(), a["title"].as_str().unwrap())).collect()
+}
+
 #[test]
 fn diagnostics_report_missing_and_stale_docstrings_with_quick_fixes() {
     let (mut editor, _) = Editor::start(resolving_client(&[]), Value::Null);
@@ -266,25 +280,15 @@ fn diagnostics_report_missing_and_stale_docstrings_with_quick_fixes() {
     assert!(diagnostics.iter().all(|d| d["source"] == "docwright"));
     // The quick fix for a stale docstring updates it.
     let stale = diagnostics[0].clone();
-    let position = stale["range"]["start"].clone();
-    let actions = editor.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": URI}, "range": {"start": position, "end": position}, "context": {"diagnostics": [stale]}}),
-    );
+    let actions = fixes_for(&mut editor, &stale);
     let fix = actions.as_array().unwrap()[0].clone();
     assert_eq!(fix["kind"], "quickfix");
     assert_eq!(fix["title"], "Update docstring of `resize`");
     assert_eq!(fix["isPreferred"], true);
     // The fix is not offered a second time as a refactoring (Neovim and
     // Helix list every kind in one menu).
-    let titles: Vec<(&str, &str)> = actions
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| (a["kind"].as_str().unwrap(), a["title"].as_str().unwrap()))
-        .collect();
     assert_eq!(
-        titles,
+        kinds_and_titles(&actions),
         vec![
             ("quickfix", "Update docstring of `resize`"),
             ("refactor.rewrite", "Regenerate docstring of `resize`"),
@@ -309,19 +313,8 @@ fn diagnostics_report_missing_and_stale_docstrings_with_quick_fixes() {
     let line = u32::try_from(missing["range"]["start"]["line"].as_u64().unwrap()).unwrap();
     let (_, edits) = editor.resolve(URI, line, 4, "Generate docstring for `crop`");
     editor.change(URI, 3, json!([{"text": apply(&fixed, &edits, true)}]));
-    let position = missing["range"]["start"].clone();
-    let actions = editor.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": URI}, "range": {"start": position, "end": position}, "context": {"diagnostics": [missing]}}),
-    );
-    let titles: Vec<(&str, &str)> = actions
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| (a["kind"].as_str().unwrap(), a["title"].as_str().unwrap()))
-        .collect();
     assert_eq!(
-        titles,
+        kinds_and_titles(&fixes_for(&mut editor, &missing)),
         vec![
             ("refactor.rewrite", "Update docstring of `crop`"),
             ("refactor.rewrite", "Regenerate docstring of `crop`"),
