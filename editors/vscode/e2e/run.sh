@@ -91,7 +91,7 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
   --disable-getting-started-override "$work/workspace" > "$work/code-server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.2
 done
 
