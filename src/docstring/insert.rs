@@ -166,9 +166,7 @@ fn module_placement(source: &str, module: &Module) -> Placement {
         // Keep code from sticking to the docstring; a top-level definition
         // gets the two blank lines PEP 8 (and ruff's E302) puts before it.
         after.push_str(line_ending);
-        let next = line_text(rest).trim_start_matches(is_indent_char);
-        let definition = ["def ", "async ", "class ", "@"].iter().any(|start| next.starts_with(start));
-        if definition {
+        if module.definitions.iter().any(|d| d.parent.is_none() && d.range.start == at) {
             after.push_str(line_ending);
         }
     }
