@@ -773,7 +773,7 @@ impl LanguageServer for Server {
             session::CLEAR_CACHE => {
                 let (answers, settings) = {
                     let state = self.state();
-                    (state.answers.clone(), state.settings.clone())
+                    (state.answers.clone(), state.settings.cache.clone())
                 };
                 let (summary, value) = session::clear_cache(answers, &settings).await.map_err(request_failed)?;
                 self.client.show_message(lsp::MessageType::INFO, summary).await;
@@ -782,7 +782,7 @@ impl LanguageServer for Server {
             session::DOCTOR => {
                 let (settings, root) = {
                     let state = self.state();
-                    (state.settings.clone(), state.roots.first().cloned())
+                    (state.settings.model.clone(), state.roots.first().cloned())
                 };
                 let (summary, value) = session::doctor(&settings, root).await;
                 let kind = if value["ok"] == true { lsp::MessageType::INFO } else { lsp::MessageType::WARNING };

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use crate::cache::settings::CacheSettings;
 use crate::cache::{self, Selector, layered::AnswerCache};
-use crate::config::Settings;
-use crate::llm::{Client, doctor};
+use crate::llm::{Client, ModelSettings, doctor};
 
 pub const SHOW_STATS: &str = "docwright.showStats";
 pub const STATS: &str = "docwright.stats";
@@ -37,10 +37,13 @@ pub fn stats(model: Option<&Arc<Client>>, answers: Option<&Arc<AnswerCache>>) ->
 
 /// Drops every cached answer: from the session's cache, or, when the session
 /// has none (no model configured), from the store the settings name.
-pub async fn clear_cache(answers: Option<Arc<AnswerCache>>, settings: &Settings) -> Result<(String, Value), String> {
+pub async fn clear_cache(
+    answers: Option<Arc<AnswerCache>>,
+    settings: &CacheSettings,
+) -> Result<(String, Value), String> {
     let answers = match answers {
         Some(answers) => answers,
-        None => match cache::open::open(&settings.cache).await {
+        None => match cache::open::open(settings).await {
             (Some(answers), _) => answers,
             (None, Some(warning)) => return Err(warning),
             (None, None) => return Err("the answer cache is off (cache.backend = \"off\")".to_string()),
@@ -53,9 +56,9 @@ pub async fn clear_cache(answers: Option<Arc<AnswerCache>>, settings: &Settings)
 
 /// The doctor's checks with the session's settings, in a line (the first
 /// problem, or that all is well) and as JSON.
-pub async fn doctor(settings: &Settings, root: Option<PathBuf>) -> (String, Value) {
+pub async fn doctor(settings: &ModelSettings, root: Option<PathBuf>) -> (String, Value) {
     let lookup = |name: &str| std::env::var(name).ok();
-    let checks = doctor::diagnose(&settings.model, root.as_deref(), &lookup).await;
+    let checks = doctor::diagnose(settings, root.as_deref(), &lookup).await;
     let ok = checks.iter().all(|c| c.ok);
     let line = match checks.iter().find(|c| !c.ok) {
         Some(problem) => format!("docwright doctor: {}: {}", problem.check, problem.detail),
