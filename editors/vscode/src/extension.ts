@@ -46,9 +46,9 @@ class Session {
   async start(): Promise<void> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const configured = vscode.workspace.getConfiguration('docwright').get<string>('path') ?? undefined;
-    const found = findBinary(here(this.context.extensionPath, configured ?? undefined, folder));
+    const found = findBinary(here(this.context.extensionPath, configured, folder));
     if ('error' in found) {
-      this.showStatus({ text: '$(error) docwright', tooltip: found.error });
+      this.showProblem(found.error);
       const choice = await vscode.window.showErrorMessage(`docwright: ${found.error}`, 'Open Settings');
       if (choice === 'Open Settings') {
         await vscode.commands.executeCommand('workbench.action.openSettings', 'docwright.path');
@@ -85,13 +85,13 @@ class Session {
     this.client = new LanguageClient('docwright', 'docwright', server, options);
     this.client.onDidChangeState((change) => {
       if (change.newState === State.Stopped) {
-        this.showStatus({ text: '$(error) docwright', tooltip: 'docwright: the server stopped; see the docwright output.' });
+        this.showProblem('the server stopped; see the docwright output.');
       }
     });
     try {
       await this.client.start();
     } catch (error) {
-      this.showStatus({ text: '$(error) docwright', tooltip: `docwright: ${error}` });
+      this.showProblem(`${error}`);
       void vscode.window.showErrorMessage(`docwright: the server did not start: ${error}`);
       return;
     }
@@ -156,6 +156,11 @@ class Session {
       this.output.appendLine(text);
       this.output.show(true);
     }
+  }
+
+  /** The status bar's error mark, with what is wrong. */
+  private showProblem(problem: string): void {
+    this.showStatus({ text: '$(error) docwright', tooltip: `docwright: ${problem}` });
   }
 
   private showStatus(text: { text: string; tooltip: string }): void {
