@@ -376,6 +376,16 @@ mod tests {
             for key in keys {
                 let example = reference::toml_value(key.example);
                 assert!(fits(key.shape, &example), "{}: the example {} is not {:?}", key.name, key.example, key.shape);
+                // The choices an editor offers are ones the server takes.
+                if let Shape::OneOf(choices) = key.shape {
+                    for choice in choices {
+                        let value = match parent {
+                            None => json!({ key.name: choice }),
+                            Some(parent) => json!({ parent: { key.name: choice } }),
+                        };
+                        assert_eq!(Settings::default().apply(&value, "test"), Vec::<String>::new(), "{value}");
+                    }
+                }
                 if key.default.is_empty() {
                     continue;
                 }
