@@ -187,6 +187,7 @@ fn file_edit(
     Ok(Some((convert::document_edit(uri, version, edits), planned.len())))
 }
 
-fn count(n: usize, noun: &str) -> String {
+/// `1 file`, `3 files`.
+pub(super) fn count(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }

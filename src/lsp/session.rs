@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::commands::count;
 use crate::cache::settings::CacheSettings;
 use crate::cache::{self, Selector, layered::AnswerCache};
 use crate::llm::{Client, ModelSettings, doctor};
@@ -50,8 +51,8 @@ pub async fn clear_cache(
         },
     };
     let removed = answers.invalidate(&Selector::All).await.map_err(|e| format!("the answer cache: {e}"))?;
-    let plural = if removed == 1 { "" } else { "s" };
-    Ok((format!("docwright: removed {removed} cached answer{plural}"), json!({ "removed": removed })))
+    let shown = count(usize::try_from(removed).unwrap_or(usize::MAX), "cached answer");
+    Ok((format!("docwright: removed {shown}"), json!({ "removed": removed })))
 }
 
 /// The doctor's checks with the session's settings, in a line (the first
