@@ -215,6 +215,24 @@ async fn sqlite_files_are_private() {
     }
 }
 
+/// A run that only reads must not delete the -wal and -shm files on its way
+/// out for the next run to make them again.
+#[tokio::test]
+async fn sqlite_keeps_its_wal_files_between_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("answers.sqlite3");
+    let cache = SqliteCache::open(&path, MIB).unwrap();
+    cache.set(&key("kept", 1), &answer("a.py:f", "Kept."), LONG).await.unwrap();
+    // A reader connection too: whichever closes last decides.
+    assert!(cache.get_many(&[key("kept", 1)]).await.unwrap()[0].is_some());
+    drop(cache);
+    for companion in ["answers.sqlite3-wal", "answers.sqlite3-shm"] {
+        assert!(dir.path().join(companion).exists(), "{companion} was deleted");
+    }
+    let reopened = SqliteCache::open(&path, MIB).unwrap();
+    assert_eq!(reopened.get(&key("kept", 1)).await.unwrap(), Some(answer("a.py:f", "Kept.")));
+}
+
 /// Opening must fail clearly, naming the file, and leave it as it was.
 fn refuses_untouched(path: &Path) {
     let before = std::fs::read(path).unwrap();

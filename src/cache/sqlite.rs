@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, named_params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, ffi, named_params};
 
 use super::{BackendStats, CacheError, CacheFuture, CacheKey, CachedAnswer, ResponseCache, Selector};
 
@@ -33,6 +33,8 @@ const READ_MAP_BYTES: i64 = 256 * 1024 * 1024;
 const APPLICATION_ID: i32 = 0x6477_7263;
 const SCHEMA_VERSION: i32 = 1;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// What the -wal file is cut back to after a checkpoint, when it has grown.
+const WAL_LIMIT_BYTES: i64 = 8 * 1024 * 1024;
 /// Hits whose use is recorded in one transaction.
 const TOUCH_BATCH: usize = 256;
 /// Uses closer together than this are one use, as eviction sees them.
@@ -221,6 +223,7 @@ impl SqliteCache {
     fn open_reader(&self) -> rusqlite::Result<Connection> {
         let conn = Connection::open(&self.path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        keep_wal_files(&conn)?;
         // Reads through a memory map: pages come from the OS's cache instead
         // of being copied into each connection's own (a cached run's reads
         // cost about a seventh less CPU). Writers keep ordinary I/O.
@@ -272,6 +275,8 @@ fn prepare(conn: &mut Connection) -> Result<(), Prepare> {
     check_kind(conn)?;
     // A no-op when already in WAL mode; the mode is kept in the file.
     conn.pragma_update(None, "journal_mode", "WAL")?;
+    keep_wal_files(conn)?;
+    conn.pragma_update(None, "journal_size_limit", WAL_LIMIT_BYTES)?;
     // In WAL mode, NORMAL can lose the last commits on power loss but never
     // corrupts: fine for a cache, and much cheaper per write.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -285,6 +290,29 @@ fn prepare(conn: &mut Connection) -> Result<(), Prepare> {
     tx.execute("DELETE FROM answers WHERE expires <= ?1", [now_millis()])?;
     tx.commit()?;
     Ok(())
+}
+
+/// Keeps the -wal and -shm files when the last connection closes. SQLite
+/// deletes them then by default, and the next process makes them again:
+/// for a run that only reads, that is most of the cost of using the file.
+/// Every connection says so: the one that closes last decides.
+fn keep_wal_files(conn: &Connection) -> rusqlite::Result<()> {
+    let mut keep: std::ffi::c_int = 1;
+    // SAFETY: the handle is this open connection's, used on this thread for
+    // the call only, and the control reads the int `keep` points to, which
+    // outlives the call.
+    let code = unsafe {
+        ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            ffi::SQLITE_FCNTL_PERSIST_WAL,
+            (&raw mut keep).cast(),
+        )
+    };
+    match code {
+        ffi::SQLITE_OK => Ok(()),
+        code => Err(rusqlite::Error::SqliteFailure(ffi::Error::new(code), Some("cannot keep the -wal file".into()))),
+    }
 }
 
 #[derive(PartialEq)]
