@@ -215,8 +215,8 @@ async fn sqlite_files_are_private() {
     }
 }
 
-/// A run that only reads must not delete the -wal and -shm files on its way
-/// out for the next run to make them again.
+/// A run must not delete the -wal and -shm files on its way out for the
+/// next run to make them again, nor leave the -wal full for it to read.
 #[tokio::test]
 async fn sqlite_keeps_its_wal_files_between_processes() {
     let dir = tempfile::tempdir().unwrap();
@@ -229,6 +229,8 @@ async fn sqlite_keeps_its_wal_files_between_processes() {
     for companion in ["answers.sqlite3-wal", "answers.sqlite3-shm"] {
         assert!(dir.path().join(companion).exists(), "{companion} was deleted");
     }
+    // Emptied: the next process would otherwise read all of it through.
+    assert_eq!(std::fs::metadata(dir.path().join("answers.sqlite3-wal")).unwrap().len(), 0);
     let reopened = SqliteCache::open(&path, MIB).unwrap();
     assert_eq!(reopened.get(&key("kept", 1)).await.unwrap(), Some(answer("a.py:f", "Kept.")));
 }

@@ -33,7 +33,8 @@ const READ_MAP_BYTES: i64 = 256 * 1024 * 1024;
 const APPLICATION_ID: i32 = 0x6477_7263;
 const SCHEMA_VERSION: i32 = 1;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// What the -wal file is cut back to after a checkpoint, when it has grown.
+/// What the -wal file is cut back to after a checkpoint, when it has grown
+/// (when the last connection closes, it is emptied).
 const WAL_LIMIT_BYTES: i64 = 8 * 1024 * 1024;
 /// Hits whose use is recorded in one transaction.
 const TOUCH_BATCH: usize = 256;
@@ -276,7 +277,6 @@ fn prepare(conn: &mut Connection) -> Result<(), Prepare> {
     // A no-op when already in WAL mode; the mode is kept in the file.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     keep_wal_files(conn)?;
-    conn.pragma_update(None, "journal_size_limit", WAL_LIMIT_BYTES)?;
     // In WAL mode, NORMAL can lose the last commits on power loss but never
     // corrupts: fine for a cache, and much cheaper per write.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -292,11 +292,14 @@ fn prepare(conn: &mut Connection) -> Result<(), Prepare> {
     Ok(())
 }
 
-/// Keeps the -wal and -shm files when the last connection closes. SQLite
-/// deletes them then by default, and the next process makes them again:
-/// for a run that only reads, that is most of the cost of using the file.
-/// Every connection says so: the one that closes last decides.
+/// Keeps the -wal and -shm files when the last connection closes, the -wal
+/// file emptied. SQLite deletes both then by default, and the next process
+/// makes them again: for a run that only reads, that is most of the cost
+/// of using the file. Left full, the -wal would be read through by the
+/// next process to open it. Every connection says so: the one that closes
+/// last decides, and only one with a size limit empties the file.
 fn keep_wal_files(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_size_limit", WAL_LIMIT_BYTES)?;
     let mut keep: std::ffi::c_int = 1;
     // SAFETY: the handle is this open connection's, used on this thread for
     // the call only, and the control reads the int `keep` points to, which
