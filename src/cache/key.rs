@@ -12,7 +12,8 @@ use super::CacheKey;
 use crate::llm::{ChatMessage, Provider};
 
 /// Bumped when the encoding changes, so old entries are simply never hit.
-const KEY_VERSION: u32 = 1;
+/// (2: the messages moved to the end.)
+const KEY_VERSION: u32 = 2;
 
 /// What identifies one question to one model, apart from its messages.
 pub struct KeyParts<'a> {
@@ -59,7 +60,9 @@ impl KeyParts<'_> {
         KeyTemplate { before_messages, after_system, after_messages }
     }
 
-    /// The key's canonical encoding, `messages` standing for the messages.
+    /// The key's canonical encoding, `messages` standing for the messages: an
+    /// object with its other fields in key order and `messages` last, so that
+    /// a key hashes only its own messages after what all keys share.
     fn write(&self, messages: Part<'_>, out: &mut impl Write) {
         let parts = self.provider.parts();
         let scalars = json!({
@@ -79,15 +82,17 @@ impl KeyParts<'_> {
         // in place, the schema was encoded once.
         let mut fields: Vec<(&str, Part<'_>)> =
             scalars.as_object().into_iter().flatten().map(|(k, v)| (k.as_str(), Part::Json(v))).collect();
-        fields.extend([("messages", messages), ("schema", Part::Encoded(&self.schema.0))]);
-        write_object(fields, out);
+        fields.push(("schema", Part::Encoded(&self.schema.0)));
+        fields.sort_unstable_by_key(|(name, _)| *name);
+        fields.push(("messages", messages));
+        write_fields(fields, out);
     }
 }
 
 /// The keys of prompts that differ in their messages only: the encoding
 /// around the messages made once (`KeyParts::template`), so that a key hashes
-/// only the messages and what follows them (the fields sorted after
-/// `messages`, the schema among them).
+/// only the messages (after the first, when that is the shared system
+/// message) and the object's closing brace.
 #[derive(Clone)]
 pub struct KeyTemplate {
     /// The hash of the encoding up to the messages.
@@ -194,6 +199,11 @@ fn put(out: &mut impl Write, bytes: &[u8]) {
 /// An object, its fields in key order.
 fn write_object(mut fields: Vec<(&str, Part<'_>)>, out: &mut impl Write) {
     fields.sort_unstable_by_key(|(name, _)| *name);
+    write_fields(fields, out);
+}
+
+/// An object, its fields in the order given.
+fn write_fields(fields: Vec<(&str, Part<'_>)>, out: &mut impl Write) {
     put(out, b"{");
     for (i, (name, part)) in fields.into_iter().enumerate() {
         if i > 0 {
@@ -324,11 +334,11 @@ mod tests {
         let schema = json!({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]});
         assert_eq!(
             key_with(&p, &messages, &schema, "google", Some(0.0)).hex(),
-            "86e5cd01bc444b71c7ec29fca3a2aace2ccca99cdcc01a098108b52967374b7a"
+            "c4c8ea1cdb4531f309d04cc8a61d5eeda6bc556dbdc3bacdb9f0fd4f45832451"
         );
         assert_eq!(
             key_with(&p, &messages, &schema, "numpy", None).hex(),
-            "2f3acbed3bd97a6cedebe30a913a5f46dba054adb2fcbea0090a2072c56678f0"
+            "f4aafaeeae2574eae028a4e5408563b445b360b3724a0a9126c637d54d5ee710"
         );
     }
 
@@ -356,6 +366,29 @@ mod tests {
         let mut whole = Vec::new();
         parts.write(Part::Messages(&retry), &mut whole);
         assert_eq!(parts.template(Some(&system)).key(&retry).0, <[u8; 32]>::from(Sha256::digest(&whole)));
+    }
+
+    /// What every key shares comes first, so a key hashes only its messages.
+    #[test]
+    fn the_messages_end_the_encoding() {
+        let p = provider("https://r.openai.azure.com", "d");
+        let schema = Canonical::of(&json!({"type": "object"}));
+        let parts = KeyParts {
+            provider: &p,
+            template: ("builtin", 1),
+            style: "google",
+            schema_name: "python_docstring",
+            schema: &schema,
+            temperature: Some(0.0),
+            seed: 0,
+            max_completion_tokens: 1024,
+        };
+        let mut whole = Vec::new();
+        parts.write(Part::Messages(&[ChatMessage::user("def f(): pass")]), &mut whole);
+        let whole = String::from_utf8(whole).unwrap();
+        assert!(whole.starts_with(r#"{"apiVersion":"2024-10-21","deployment":"d","#), "{whole}");
+        assert!(whole.ends_with(r#","version":2,"messages":[{"content":"def f(): pass","role":"user"}]}"#), "{whole}");
+        assert_eq!(parts.template(None).after_messages, b"}");
     }
 
     #[test]
