@@ -1,6 +1,8 @@
 //! Files whose code never goes to a model (`model.neverSend`): their
 //! docstrings are written from templates instead.
 
+use std::sync::LazyLock;
+
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// What is never sent unless the settings say otherwise: environment files
@@ -44,9 +46,13 @@ impl NeverSend {
     }
 
     pub fn defaults() -> Self {
-        let patterns: Vec<String> = DEFAULT_PATTERNS.iter().map(ToString::to_string).collect();
-        // The defaults are valid globs (a test says so).
-        NeverSend::new(&patterns).unwrap_or(NeverSend { patterns: Vec::new(), set: GlobSet::empty() })
+        // Compiled once: the settings and a writer both start from these.
+        static DEFAULTS: LazyLock<NeverSend> = LazyLock::new(|| {
+            let patterns: Vec<String> = DEFAULT_PATTERNS.iter().map(ToString::to_string).collect();
+            // The defaults are valid globs (a test says so).
+            NeverSend::new(&patterns).unwrap_or(NeverSend { patterns: Vec::new(), set: GlobSet::empty() })
+        });
+        DEFAULTS.clone()
     }
 
     /// The first pattern `path` matches, if any.

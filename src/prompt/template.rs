@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use serde::Deserialize;
 
@@ -306,18 +307,22 @@ impl Default for PromptManager {
 
 impl PromptManager {
     pub fn builtin() -> Self {
-        let templates = BUILTIN
-            .iter()
-            .filter_map(|(name, text)| match PromptTemplate::parse(name, text, None) {
-                Ok(template) => Some((name.to_string(), template)),
-                // Tested: every built-in template parses.
-                Err(error) => {
-                    tracing::error!("{error}");
-                    None
-                }
-            })
-            .collect();
-        PromptManager { templates, chosen: BTreeMap::new() }
+        // Parsed once: a writer and the user's set both start from these.
+        static BUILTIN_SET: LazyLock<PromptManager> = LazyLock::new(|| {
+            let templates = BUILTIN
+                .iter()
+                .filter_map(|(name, text)| match PromptTemplate::parse(name, text, None) {
+                    Ok(template) => Some((name.to_string(), template)),
+                    // Tested: every built-in template parses.
+                    Err(error) => {
+                        tracing::error!("{error}");
+                        None
+                    }
+                })
+                .collect();
+            PromptManager { templates, chosen: BTreeMap::new() }
+        });
+        BUILTIN_SET.clone()
     }
 
     /// The built-in templates with the user's: those in `settings.directory`
