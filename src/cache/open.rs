@@ -16,16 +16,18 @@ const MEMORY_BYTES_PER_ENTRY: u64 = 16 * 1024;
 /// store that cannot be opened is reported in the returned warning and the
 /// cache keeps answers in memory (or, behind Redis, in the local file).
 pub async fn open(settings: &CacheSettings) -> (Option<Arc<AnswerCache>>, Option<String>) {
-    open_layers(settings, true).await
+    open_layers(settings, None).await
 }
 
-/// `open` for a batch run, which reads each answer once: answers found in
-/// the store are not also copied into memory.
-pub async fn open_for_batch(settings: &CacheSettings) -> (Option<Arc<AnswerCache>>, Option<String>) {
-    open_layers(settings, false).await
+/// `open` for a batch run, which reads each answer once, on `readers`
+/// threads at once: answers found in the store are not also copied into
+/// memory, and the local file's reader connections are opened now.
+pub async fn open_for_batch(settings: &CacheSettings, readers: usize) -> (Option<Arc<AnswerCache>>, Option<String>) {
+    open_layers(settings, Some(readers)).await
 }
 
-async fn open_layers(settings: &CacheSettings, promote_hits: bool) -> (Option<Arc<AnswerCache>>, Option<String>) {
+/// The layers; `batch`: how many threads a batch run reads on.
+async fn open_layers(settings: &CacheSettings, batch: Option<usize>) -> (Option<Arc<AnswerCache>>, Option<String>) {
     if settings.backend == Backend::Off {
         return (None, None);
     }
@@ -35,6 +37,10 @@ async fn open_layers(settings: &CacheSettings, promote_hits: bool) -> (Option<Ar
     let local = || -> Result<Arc<dyn ResponseCache>, String> {
         let path = settings.path.clone().or_else(SqliteCache::default_path).ok_or("no cache folder: set cache.path")?;
         SqliteCache::open(&path, settings.max_bytes)
+            .map(|cache| match batch {
+                Some(readers) => cache.with_readers(readers),
+                None => cache,
+            })
             .map(|c| Arc::new(c) as Arc<dyn ResponseCache>)
             .map_err(|e| e.to_string())
     };
@@ -60,7 +66,7 @@ async fn open_layers(settings: &CacheSettings, promote_hits: bool) -> (Option<Ar
         }
     };
     let mut layers = AnswerCache::new(memory, back, fallback, settings.ttl);
-    if !promote_hits {
+    if batch.is_some() {
         layers = layers.without_promotion();
     }
     (Some(Arc::new(layers)), warning)

@@ -165,6 +165,22 @@ impl SqliteCache {
         Ok(SqliteCache { path, shown, store, readers: Mutex::default(), used, max_bytes, use_resolution })
     }
 
+    /// Opens `count` reader connections now, each with its query ready, for
+    /// a batch about to read on that many threads at once: its first reads
+    /// then wait on no opening. One that cannot be opened now is tried again
+    /// when needed, and its error reported then.
+    pub fn with_readers(self, count: usize) -> Self {
+        let opened: Vec<Connection> = (0..count)
+            .map_while(|_| {
+                let conn = self.open_reader().ok()?;
+                conn.prepare_cached(SELECT_ANSWER).ok()?;
+                Some(conn)
+            })
+            .collect();
+        lock(&self.readers).extend(opened);
+        self
+    }
+
     /// Eviction tells apart uses `resolution` apart (every use, with zero).
     pub fn with_use_resolution(mut self, resolution: Duration) -> Self {
         self.use_resolution = i64::try_from(resolution.as_millis()).unwrap_or(i64::MAX);
@@ -343,6 +359,8 @@ fn now_millis() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
 }
 
+const SELECT_ANSWER: &str = "SELECT value, last_used FROM answers WHERE key = ?1 AND expires > ?2";
+
 /// Reads only, in one transaction: in WAL mode they wait for no writer, and
 /// take the file's locks once. Each found answer comes with its last
 /// recorded use; uses are recorded later, together, by `touch`.
@@ -350,7 +368,7 @@ fn get_many(conn: &mut Connection, keys: &[String], now: i64) -> rusqlite::Resul
     let tx = conn.transaction()?;
     let mut values = Vec::with_capacity(keys.len());
     {
-        let mut select = tx.prepare_cached("SELECT value, last_used FROM answers WHERE key = ?1 AND expires > ?2")?;
+        let mut select = tx.prepare_cached(SELECT_ANSWER)?;
         for key in keys {
             let row = select.query_row(rusqlite::params![key, now], |row| Ok((row.get(0)?, row.get(1)?)));
             values.push(row.optional()?);
@@ -537,5 +555,21 @@ impl ResponseCache for SqliteCache {
             store.record_uses();
             stats(&mut store.conn, now_millis()).map_err(sql_error)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_opens_its_readers_ahead_and_reads_on_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = SqliteCache::open(dir.path().join("answers.sqlite3"), 1 << 20).unwrap().with_readers(3);
+        assert_eq!(lock(&cache.readers).len(), 3);
+        let key = CacheKey([7; 32]);
+        assert_eq!(cache.read(&[key]).unwrap(), vec![None]);
+        // The read took one of them and gave it back: none was opened.
+        assert_eq!(lock(&cache.readers).len(), 3);
     }
 }

@@ -124,6 +124,12 @@ static HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("secret hints: {e}"))
 });
 
+/// Builds the search for secrets' hints ahead, off the path of the first
+/// prompt (which other threads would wait on).
+pub fn prepare() {
+    LazyLock::force(&HINT);
+}
+
 /// `text` with its likely secrets replaced, and how many there were.
 pub fn redact(text: &str) -> (Cow<'_, str>, usize) {
     if !HINT.is_match(text) {

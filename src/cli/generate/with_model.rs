@@ -99,7 +99,10 @@ fn start_model(
         .with_templates(templates)
         .with_workspace(workspace)
         .with_stop(stop);
-    let (answers, warning) = runtime.block_on(cache::open::open_for_batch(&settings.cache));
+    // Made now, while the files are read, rather than by the first prompt.
+    crate::prompt::redact::prepare();
+    let readers = rayon::current_num_threads();
+    let (answers, warning) = runtime.block_on(cache::open::open_for_batch(&settings.cache, readers));
     if let Some(warning) = warning {
         eprintln!("docwright: warning: {warning}");
     }
