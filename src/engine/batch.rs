@@ -56,15 +56,16 @@ pub fn write_callee_first<'w>(
     let writers: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     // Every docstring to write, as (file, target).
     let nodes: Vec<(usize, Target)> = files
-        .iter()
+        .par_iter()
         .enumerate()
-        .flat_map(|(f, file)| super::fresh_targets(file.module, file.options).into_iter().map(move |t| (f, t)))
+        .flat_map_iter(|(f, file)| super::fresh_targets(file.module, file.options).into_iter().map(move |t| (f, t)))
         .collect();
     (watch.planned)(nodes.len());
     let edges = call_edges(files, &nodes, workspace);
     let waves = callee_first_waves(nodes.len(), &edges);
+    let last_wave = waves.len().saturating_sub(1);
     let written: Vec<Mutex<Option<Result<Written, WriteError>>>> = nodes.iter().map(|_| Mutex::new(None)).collect();
-    for wave in waves {
+    for (wave_number, wave) in waves.into_iter().enumerate() {
         if watch.stop.load(Ordering::Relaxed) {
             break;
         }
@@ -141,6 +142,9 @@ pub fn write_callee_first<'w>(
             }
         }
         // Callers in later waves see what this wave wrote.
+        if wave_number == last_wave {
+            break;
+        }
         if let Ok(mut index) = workspace.write() {
             for node in wave {
                 let (f, Target::Definition(d)) = nodes[node] else { continue };
@@ -180,16 +184,17 @@ fn call_edges(
         .enumerate()
         .filter_map(|(node, &(f, target))| Some(((module_names[f].as_str(), qualname((f, target))?), node)))
         .collect();
-    let mut edges = Vec::new();
-    for (from, &(f, target)) in nodes.iter().enumerate() {
-        let Some(name) = qualname((f, target)) else { continue };
-        for callee in index.callees(files[f].path, name) {
-            if let Some(&to) = by_symbol.get(&(callee.module.as_str(), callee.qualname.as_str())) {
-                edges.push((from, to));
-            }
-        }
-    }
-    edges
+    nodes
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(from, &(f, target))| {
+            let callees = qualname((f, target)).map(|name| index.callees(files[f].path, name)).unwrap_or_default();
+            let by_symbol = &by_symbol;
+            callees.into_iter().filter_map(move |callee| {
+                by_symbol.get(&(callee.module.as_str(), callee.qualname.as_str())).map(|&to| (from, to))
+            })
+        })
+        .collect()
 }
 
 /// One file's answers written ahead, handed to the per-file engine; anything
