@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
 
 use rayon::prelude::*;
@@ -39,20 +39,26 @@ pub struct Watch<'a> {
     pub written: &'a (dyn Fn() + Sync),
 }
 
-/// The answers for every file, in the order given, each to hand to
-/// `engine::edits` for that file. Fresh docstrings are asked of `writer` in
-/// waves over the call graph; each wave's summaries go into
-/// `workspace` before the next wave's prompts are made. The files of a wave
-/// are written in parallel: what is ready at once (cached answers) on the
-/// current rayon pool, the rest on `network_threads` threads, started only
-/// when something has to wait on the network.
+/// Writes every file's fresh docstrings and hands each file's answers to
+/// `finished` (with the file's index in `files`) as soon as the last of
+/// them is in, on whichever thread wrote it: the file is edited while
+/// others are still being written. Each file is handed over exactly once,
+/// also when it has nothing to write or the run was stopped.
+///
+/// Fresh docstrings are asked of `writer` in waves over the call graph;
+/// each wave's summaries go into `workspace` before the next wave's prompts
+/// are made. The files of a wave are written in parallel: what is ready at
+/// once (cached answers) on the current rayon pool, the rest on
+/// `network_threads` threads, started only when something has to wait on
+/// the network.
 pub fn write_callee_first<'w>(
     files: &[BatchFile<'_>],
     writer: &'w dyn DocstringWriter,
     network_threads: usize,
     workspace: &RwLock<WorkspaceIndex>,
     watch: &Watch<'_>,
-) -> Vec<Prepared<'w>> {
+    finished: &(dyn Fn(usize, Prepared<'w>) + Sync),
+) {
     let writers: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     // Every docstring to write, as (file, target).
     let nodes: Vec<(usize, Target)> = files
@@ -64,7 +70,20 @@ pub fn write_callee_first<'w>(
     let edges = call_edges(files, &nodes, workspace);
     let waves = callee_first_waves(nodes.len(), &edges);
     let last_wave = waves.len().saturating_sub(1);
-    let written: Vec<Mutex<Option<Result<Written, WriteError>>>> = nodes.iter().map(|_| Mutex::new(None)).collect();
+    let mut nodes_of_file: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
+    for (node, &(f, _)) in nodes.iter().enumerate() {
+        nodes_of_file[f].push(node);
+    }
+    let handed = Handover {
+        nodes: &nodes,
+        nodes_of_file: &nodes_of_file,
+        written: nodes.iter().map(|_| Mutex::new(None)).collect(),
+        left: nodes_of_file.iter().map(|of_file| AtomicUsize::new(of_file.len())).collect(),
+        writer,
+        finished,
+    };
+    // Files with nothing to write are edited at once.
+    (0..files.len()).into_par_iter().filter(|&f| nodes_of_file[f].is_empty()).for_each(|f| handed.hand_over(f));
     for (wave_number, wave) in waves.into_iter().enumerate() {
         if watch.stop.load(Ordering::Relaxed) {
             break;
@@ -89,19 +108,28 @@ pub fn write_callee_first<'w>(
                 })
                 .collect()
         };
+        // What callers in later waves read: the summaries of this wave's
+        // fresh docstrings, kept as they come (their files may be handed
+        // over before the wave ends).
+        let summaries: Mutex<Vec<(usize, String)>> = Mutex::default();
         let keep = |node: usize, result: Result<Written, WriteError>| {
             let interrupted = matches!(&result, Err(error) if error.is_interrupted());
-            if let Ok(mut slot) = written[node].lock() {
-                *slot = Some(result);
+            if wave_number != last_wave
+                && let Ok(fresh) = &result
+                && let Ok(mut summaries) = summaries.lock()
+            {
+                summaries.push((node, fresh.docstring.summary.clone()));
             }
+            handed.keep(node, result);
             if !interrupted {
                 (watch.written)();
             }
         };
-        // What needs no waiting first, a thread per core, each thread's
-        // share of the wave at once (one lookup of its answers); the rest on
+        // What needs no waiting first, on every core, a few shares each (one
+        // lookup of a share's answers): the cores stay busy to the end of
+        // the wave, and each lookup still serves many answers. The rest on
         // the threads that wait on the network.
-        let share = groups.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+        let share = groups.len().div_ceil(rayon::current_num_threads().max(1) * SHARES_PER_THREAD).max(1);
         let waiting: Vec<(usize, Vec<usize>)> = groups
             .par_chunks(share)
             .flat_map_iter(|chunk| {
@@ -142,28 +170,61 @@ pub fn write_callee_first<'w>(
             }
         }
         // Callers in later waves see what this wave wrote.
-        if wave_number == last_wave {
-            break;
-        }
-        if let Ok(mut index) = workspace.write() {
-            for node in wave {
+        if let (Ok(summaries), Ok(mut index)) = (summaries.into_inner(), workspace.write()) {
+            for (node, summary) in summaries {
                 let (f, Target::Definition(d)) = nodes[node] else { continue };
                 let Some(definition) = files[f].module.definitions.get(d) else { continue };
-                if let Ok(slot) = written[node].lock()
-                    && let Some(Ok(fresh)) = slot.as_ref()
-                {
-                    index.set_summary(files[f].path, &definition.qualname, &fresh.docstring.summary);
-                }
+                index.set_summary(files[f].path, &definition.qualname, &summary);
             }
         }
     }
-    let mut answers: Vec<HashMap<Target, Result<Written, WriteError>>> = files.iter().map(|_| HashMap::new()).collect();
-    for ((f, target), slot) in nodes.into_iter().zip(written) {
-        // Nothing but a stop leaves a docstring without a result.
-        let result = slot.into_inner().ok().flatten().unwrap_or_else(|| Err(WriteError::interrupted()));
-        answers[f].insert(target, result);
+    // A stop leaves files with docstrings unwritten: handed over as they are.
+    (0..files.len())
+        .into_par_iter()
+        .filter(|&f| handed.left[f].load(Ordering::Acquire) > 0)
+        .for_each(|f| handed.hand_over(f));
+}
+
+/// How many shares of a wave each core takes, a share's answers looked up
+/// together.
+const SHARES_PER_THREAD: usize = 4;
+
+/// Where the answers wait until their file is complete.
+struct Handover<'n, 'w, 'f> {
+    nodes: &'n [(usize, Target)],
+    nodes_of_file: &'n [Vec<usize>],
+    written: Vec<Mutex<Option<Result<Written, WriteError>>>>,
+    /// Per file, its docstrings not yet written.
+    left: Vec<AtomicUsize>,
+    writer: &'w dyn DocstringWriter,
+    finished: &'f (dyn Fn(usize, Prepared<'w>) + Sync),
+}
+
+impl Handover<'_, '_, '_> {
+    /// Keeps `node`'s result, and hands its file over when it was the last.
+    fn keep(&self, node: usize, result: Result<Written, WriteError>) {
+        if let Ok(mut slot) = self.written[node].lock() {
+            *slot = Some(result);
+        }
+        let f = self.nodes[node].0;
+        if self.left[f].fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.hand_over(f);
+        }
     }
-    answers.into_iter().map(|answers| Prepared { answers: Mutex::new(answers), writer }).collect()
+
+    /// Hands file `f` over with what was written for it; a docstring left
+    /// without a result was left by a stop.
+    fn hand_over(&self, f: usize) {
+        self.left[f].store(0, Ordering::Release);
+        let answers = self.nodes_of_file[f]
+            .iter()
+            .map(|&node| {
+                let result = self.written[node].lock().ok().and_then(|mut slot| slot.take());
+                (self.nodes[node].1, result.unwrap_or_else(|| Err(WriteError::interrupted())))
+            })
+            .collect();
+        (self.finished)(f, Prepared { answers: Mutex::new(answers), writer: self.writer });
+    }
 }
 
 /// `from -> to` for each docstring to write whose definition calls another
@@ -208,5 +269,139 @@ impl DocstringWriter for Prepared<'_> {
     fn write(&self, request: &WriteRequest<'_>) -> Result<Written, WriteError> {
         let ready = self.answers.lock().ok().and_then(|mut answers| answers.remove(&request.target));
         ready.unwrap_or_else(|| self.writer.write(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::engine::Templates;
+    use crate::python::SourceFile;
+
+    /// Writes from templates, recording what it was asked in order; a
+    /// docstring whose name is in `ready` is ready at once (as a cached one
+    /// is), the others wait.
+    struct Recording {
+        ready: &'static [&'static str],
+        asked: Mutex<Vec<String>>,
+    }
+
+    impl Recording {
+        fn name(request: &WriteRequest<'_>) -> String {
+            let Target::Definition(d) = request.target else { return "<module>".into() };
+            request.module.definitions[d].qualname.clone()
+        }
+    }
+
+    impl DocstringWriter for Recording {
+        fn write(&self, request: &WriteRequest<'_>) -> Result<Written, WriteError> {
+            self.asked.lock().unwrap().push(Self::name(request));
+            Templates.write(request)
+        }
+
+        fn write_ready(&self, requests: &[WriteRequest<'_>]) -> Vec<Option<Result<Written, WriteError>>> {
+            let ready = |request: &WriteRequest<'_>| self.ready.contains(&Self::name(request).as_str());
+            requests.iter().map(|request| ready(request).then(|| self.write(request))).collect()
+        }
+    }
+
+    const SOURCES: [(&str, &str); 3] = [
+        ("c.py", "\"\"\"C.\"\"\"\n\nfrom a import helper\n\n\ndef caller(v):\n    return helper(v)\n"),
+        ("b.py", "\"\"\"B.\"\"\"\n\n\ndef done(z):\n    \"\"\"Done.\"\"\"\n    return z\n"),
+        ("a.py", "\"\"\"A.\"\"\"\n\n\ndef helper(x):\n    return x\n\n\ndef other(y):\n    return y\n"),
+    ];
+
+    /// A file's index, and its answers' names with whether each was written.
+    type HandedOver = (usize, Vec<(String, bool)>);
+
+    /// Runs a batch over `SOURCES` (the caller's file first, so that only
+    /// the waves put its callee before it); returns each hand-over as (file, its
+    /// answers' names and whether each was written), in the order they came.
+    fn run(writer: &Recording, stop_after: Option<usize>) -> Vec<HandedOver> {
+        let root = PathBuf::from("/project");
+        let parsed: Vec<(PathBuf, SourceFile)> = SOURCES
+            .iter()
+            .map(|(name, text)| (root.join(name), SourceFile::parse(text.to_string()).unwrap()))
+            .collect();
+        let mut index = WorkspaceIndex::new(Some(root.clone()));
+        for (path, file) in &parsed {
+            let entry = index.entry(path, file);
+            index.add(entry);
+        }
+        let workspace = RwLock::new(index);
+        let options = EngineOptions { width: 88, ..EngineOptions::default() };
+        let names: Vec<String> = parsed.iter().map(|(path, _)| path.display().to_string()).collect();
+        let files: Vec<BatchFile<'_>> = parsed
+            .iter()
+            .zip(&names)
+            .map(|((path, file), name)| BatchFile {
+                path,
+                name,
+                source: file.text(),
+                module: file.module(),
+                options: &options,
+            })
+            .collect();
+        let stop = AtomicBool::new(false);
+        let count = AtomicUsize::new(0);
+        let written = || {
+            if stop_after.is_some_and(|after| count.fetch_add(1, Ordering::SeqCst) + 1 >= after) {
+                stop.store(true, Ordering::SeqCst);
+            }
+        };
+        let watch = Watch { stop: &stop, planned: &|_| {}, written: &written };
+        let handed: Mutex<Vec<HandedOver>> = Mutex::default();
+        let finished = |f: usize, prepared: Prepared<'_>| {
+            let module = files[f].module;
+            let mut answers: Vec<(String, bool)> = prepared
+                .answers
+                .into_inner()
+                .unwrap()
+                .into_iter()
+                .map(|(target, result)| {
+                    let name = match target {
+                        Target::Definition(d) => module.definitions[d].qualname.clone(),
+                        Target::Module => "<module>".to_string(),
+                    };
+                    (name, result.is_ok())
+                })
+                .collect();
+            answers.sort();
+            handed.lock().unwrap().push((f, answers));
+        };
+        write_callee_first(&files, writer, 2, &workspace, &watch, &finished);
+        handed.into_inner().unwrap()
+    }
+
+    #[test]
+    fn each_file_is_handed_over_once_with_all_its_answers_callees_first() {
+        let writer = Recording { ready: &["helper", "other", "caller"], asked: Mutex::default() };
+        let mut handed = run(&writer, None);
+        // The caller waits for its callee's wave.
+        let asked = writer.asked.into_inner().unwrap();
+        let at = |name: &str| asked.iter().position(|n| n == name).unwrap();
+        assert!(at("helper") < at("caller"), "{asked:?}");
+        handed.sort();
+        let yes = |name: &str| (name.to_string(), true);
+        assert_eq!(
+            handed,
+            vec![(0, vec![yes("caller")]), (1, vec![]), (2, vec![yes("helper"), yes("other")])],
+            "a file with nothing to write is handed over too"
+        );
+    }
+
+    #[test]
+    fn a_stop_hands_over_what_was_left_unwritten() {
+        let writer = Recording { ready: &["helper", "other"], asked: Mutex::default() };
+        let mut handed = run(&writer, Some(1));
+        handed.sort();
+        let files: Vec<usize> = handed.iter().map(|(f, _)| *f).collect();
+        assert_eq!(files, vec![0, 1, 2], "every file once");
+        // The first wave is written whole; the caller's never starts.
+        assert_eq!(handed[0].1, vec![("caller".to_string(), false)]);
+        assert_eq!(handed[2].1, vec![("helper".to_string(), true), ("other".to_string(), true)]);
+        assert!(!writer.asked.into_inner().unwrap().contains(&"caller".to_string()));
     }
 }

@@ -47,7 +47,7 @@ pub(super) fn process(
     let processed = load(path, |_, _| ()).and_then(|(loaded, ())| {
         let options = options_for(&loaded);
         let plan = engine::edits(Some(&loaded.name), &loaded.text, &loaded.module, &options, writer);
-        finish(path, loaded, plan, write)
+        finish(path, &loaded, plan, write)
     });
     let outcome = processed.unwrap_or_else(|error| Outcome::Skipped(format!("{error:#}")));
     tracing::debug!(path = %path.display(), elapsed_ms = started.elapsed().as_millis() as u64, "{}", outcome.describe());
@@ -55,7 +55,7 @@ pub(super) fn process(
 }
 
 /// Applies `plan` to the loaded file, and writes it when asked.
-pub(super) fn finish(path: &Path, loaded: Loaded, plan: PlanResult, write: bool) -> Result<Outcome> {
+pub(super) fn finish(path: &Path, loaded: &Loaded, plan: PlanResult, write: bool) -> Result<Outcome> {
     let Loaded { bytes, encoding, bom, text: original, .. } = loaded;
     let engine::ModulePlan { edits: planned, failures } = plan.with_context(|| path.display().to_string())?;
     // A file the stop left with docstrings unwritten stays as it was: every
@@ -68,7 +68,7 @@ pub(super) fn finish(path: &Path, loaded: Loaded, plan: PlanResult, write: bool)
         return Ok(Outcome::Unchanged { failures });
     }
     let edits: Vec<_> = planned.iter().map(|p| (p.edit.range.clone(), p.edit.new_text.as_str())).collect();
-    let edited = python::splice(&original, &edits).with_context(|| path.display().to_string())?;
+    let edited = python::splice(original, &edits).with_context(|| path.display().to_string())?;
     // A last guard: the result must parse as cleanly as the original did. A
     // fresh parse: the original's tree is gone, and an incremental reparse of
     // a tree made long before costs as much.
@@ -77,11 +77,11 @@ pub(super) fn finish(path: &Path, loaded: Loaded, plan: PlanResult, write: bool)
         bail!("{}: the edited text would not parse; the file is left as it was (please report this)", path.display());
     }
     if write {
-        let new_bytes = source_text::encode(&edited, encoding, bom)
+        let new_bytes = source_text::encode(&edited, *encoding, *bom)
             .with_context(|| format!("{}: cannot be written back", path.display()))?;
-        write_atomically(path, &bytes, &new_bytes)?;
+        write_atomically(path, bytes, &new_bytes)?;
     }
-    Ok(Outcome::Changed { original, edited, edits: planned, failures })
+    Ok(Outcome::Changed { original: original.clone(), edited, edits: planned, failures })
 }
 
 /// The file's absolute path, as cached answers are filed under it.

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
@@ -20,9 +20,6 @@ use crate::files::{FileFilter, python_files, read_parsed};
 use crate::llm::{Client, ExchangeLog, ModelConfig, ModelWriter};
 use crate::prompt::template::PromptManager;
 use crate::python::workspace::{FileEntry, WorkspaceIndex};
-
-/// A file read, with the answers written ahead for it.
-type WithAnswers<'w> = (Loaded, Option<Prepared<'w>>);
 
 /// The model writer, when a model is configured and wanted.
 pub(super) struct Model {
@@ -183,7 +180,7 @@ fn read_and_index(
 }
 
 /// Asks (or finds cached) every docstring the loaded files need, callees
-/// first, then edits each file.
+/// first, and edits each file as soon as its answers are in.
 fn write_with_model(
     run: &Run<'_>,
     files: &[PathBuf],
@@ -193,18 +190,23 @@ fn write_with_model(
 ) -> Outcomes {
     let options: Vec<Option<EngineOptions>> =
         loaded.iter().map(|loaded| loaded.as_ref().ok().map(|loaded| run.options_for(loaded))).collect();
-    let batch: Vec<BatchFile<'_>> = loaded
+    // The files read, each with its place in `files`.
+    let (places, batch): (Vec<usize>, Vec<BatchFile<'_>>) = loaded
         .iter()
         .zip(&options)
-        .filter_map(|(loaded, options)| Some((loaded.as_ref().ok()?, options.as_ref()?)))
-        .map(|(loaded, options)| BatchFile {
-            path: Path::new(&loaded.name),
-            name: &loaded.name,
-            source: &loaded.text,
-            module: &loaded.module,
-            options,
+        .enumerate()
+        .filter_map(|(at, (loaded, options))| Some((at, loaded.as_ref().ok()?, options.as_ref()?)))
+        .map(|(at, loaded, options)| {
+            let file = BatchFile {
+                path: Path::new(&loaded.name),
+                name: &loaded.name,
+                source: &loaded.text,
+                module: &loaded.module,
+                options,
+            };
+            (at, file)
         })
-        .collect();
+        .unzip();
     let progress = Progress::new(0, "docstrings", run.show, figures(&model.writer));
     let stop = run.interrupt.flag();
     let told = AtomicBool::new(false);
@@ -219,39 +221,55 @@ fn write_with_model(
     };
     let planned = |total: usize| progress.set_total(total as u64);
     let watch = Watch { stop: &stop, planned: &planned, written: &written };
-    let answers =
-        engine::batch::write_callee_first(&batch, &model.writer, model.concurrency.clamp(1, 64), workspace, &watch);
+    let outcomes: Vec<Mutex<Option<Outcome>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    // Planned and edited in one step with the answers written for it (what
+    // was not written ahead goes to the model writer).
+    let edit = |at: usize, writer: &dyn DocstringWriter| {
+        let (Some(path), Some(Ok(loaded)), Some(Some(options))) = (files.get(at), loaded.get(at), options.get(at))
+        else {
+            return;
+        };
+        let plan = engine::edits(Some(&loaded.name), &loaded.text, &loaded.module, options, writer);
+        let outcome =
+            file::finish(path, loaded, plan, run.write).unwrap_or_else(|error| Outcome::Skipped(format!("{error:#}")));
+        if let Some(Ok(mut slot)) = outcomes.get(at).map(Mutex::lock) {
+            *slot = Some(outcome);
+        }
+    };
+    let finished = |b: usize, answers: Prepared<'_>| {
+        if let Some(&at) = places.get(b) {
+            edit(at, &answers);
+        }
+    };
+    engine::batch::write_callee_first(
+        &batch,
+        &model.writer,
+        model.concurrency.clamp(1, 64),
+        workspace,
+        &watch,
+        &finished,
+    );
     progress.finish();
-    drop(batch);
-    // Each file read with its answers (files that could not be read have
-    // none), then planned and edited in one step.
-    let mut answers = answers.into_iter();
-    let paired: Vec<(&PathBuf, Result<WithAnswers<'_>>, Option<EngineOptions>)> = files
+    // Every file read is handed over; should one not be, the model writer
+    // writes it.
+    for (at, slot) in outcomes.iter().enumerate() {
+        if slot.lock().is_ok_and(|slot| slot.is_none()) {
+            edit(at, &model.writer);
+        }
+    }
+    files
         .iter()
         .zip(loaded)
-        .zip(options)
-        .map(|((path, loaded), options)| (path, loaded.map(|l| (l, answers.next())), options))
-        .collect();
-    let started = std::time::Instant::now();
-    let outcomes: Outcomes = paired
-        .into_par_iter()
-        .map(|(path, paired, options)| {
-            let outcome = paired
-                .and_then(|(loaded, answers)| {
-                    let writer: &dyn DocstringWriter = match &answers {
-                        Some(answers) => answers,
-                        None => &model.writer,
-                    };
-                    let options = options.unwrap_or_else(|| run.options.clone());
-                    let plan = engine::edits(Some(&loaded.name), &loaded.text, &loaded.module, &options, writer);
-                    file::finish(path, loaded, plan, run.write)
-                })
-                .unwrap_or_else(|error| Outcome::Skipped(format!("{error:#}")));
+        .zip(outcomes)
+        .map(|((path, loaded), slot)| {
+            let outcome = match (slot.into_inner().ok().flatten(), loaded) {
+                (Some(outcome), _) => outcome,
+                (None, Err(error)) => Outcome::Skipped(format!("{error:#}")),
+                (None, Ok(_)) => Outcome::Skipped(format!("{}: not written", path.display())),
+            };
             (path.clone(), outcome)
         })
-        .collect();
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "applied the edits");
-    outcomes
+        .collect()
 }
 
 /// The figures shown beside the progress: cache hits, tokens, cost.
