@@ -10,6 +10,7 @@ mod inventory;
 mod markdown;
 mod progress;
 mod report;
+mod teardown;
 mod write;
 
 use std::path::{Path, PathBuf};

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use super::interrupt::{self, Interrupt};
 use super::progress::{Progress, Show};
+use super::teardown::Teardown;
 use crate::config::Settings;
 use crate::docstring::Style;
 use crate::engine::{Action, EngineOptions, Failure, Mode, PlannedEdit, Selection, Templates};
@@ -210,6 +211,8 @@ struct Documented {
     files: Vec<PathBuf>,
     outcomes: Outcomes,
     model: Option<Model>,
+    /// What the run is done with, being freed.
+    teardown: Teardown,
 }
 
 pub fn run(args: &GenerateArgs) -> Result<i32> {
@@ -248,13 +251,19 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
         show,
         write: args.write,
     };
-    let documented = match &config {
+    let mut documented = match &config {
         Some(config) => with_model::document(&run, &settings, config)?,
         None => document_offline(&run)?,
     };
     let interrupted = run.interrupt.requested();
     let shown = |path: &Path| clones.shown(path);
     let summary = summary::Summary::of(&documented, started.elapsed(), interrupted);
+    let json = args.json.then(|| summary.json(&documented, &shown, args.write));
+    let summary_lines = summary.lines(&documented, args.write);
+    // Its figures taken, the model (its client, the answer cache, the
+    // workspace index) is closed and freed while the diff is printed.
+    let model = documented.model.take();
+    documented.teardown.drop_later(model);
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -287,12 +296,12 @@ pub fn run(args: &GenerateArgs) -> Result<i32> {
             Outcome::Skipped(reason) => eprintln!("docwright: skipped {reason}"),
         }
     }
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary.json(&documented, &shown, args.write))?;
+    if let Some(json) = json {
+        serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
     }
     out.flush()?;
-    for line in summary.lines(&documented, args.write) {
+    for line in summary_lines {
         eprintln!("docwright: {line}");
     }
     if interrupted {
@@ -321,7 +330,7 @@ fn document_offline(run: &Run<'_>) -> Result<Documented> {
         })
         .collect();
     progress.finish();
-    Ok(Documented { files, outcomes, model: None })
+    Ok(Documented { files, outcomes, model: None, teardown: Teardown::default() })
 }
 
 /// The repositories given by URL, each cloned into a temporary directory

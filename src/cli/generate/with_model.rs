@@ -13,6 +13,7 @@ use super::file::{self, Loaded};
 use super::{Documented, GenerateArgs, Outcome, Outcomes, Run};
 use crate::cache;
 use crate::cli::progress::Progress;
+use crate::cli::teardown::Teardown;
 use crate::config::Settings;
 use crate::engine::batch::{BatchFile, Prepared, Watch};
 use crate::engine::{self, DocstringWriter, EngineOptions};
@@ -122,8 +123,9 @@ pub(super) fn document(run: &Run<'_>, settings: &Settings, config: &ModelConfig)
         let files = python_files(run.paths, &run.filter)?;
         let loaded = read_and_index(run.paths, &files, root.as_deref(), &workspace);
         let model = starting.join().map_err(|_| anyhow::anyhow!("the model client stopped while starting"))??;
-        let outcomes = write_with_model(run, &files, loaded, &model, &workspace);
-        Ok(Documented { files, outcomes, model: Some(model) })
+        let mut teardown = Teardown::default();
+        let outcomes = write_with_model(run, &files, loaded, &model, &workspace, &mut teardown);
+        Ok(Documented { files, outcomes, model: Some(model), teardown })
     })
 }
 
@@ -187,6 +189,7 @@ fn write_with_model(
     loaded: Vec<Result<Loaded>>,
     model: &Model,
     workspace: &RwLock<WorkspaceIndex>,
+    teardown: &mut Teardown,
 ) -> Outcomes {
     let options: Vec<Option<EngineOptions>> =
         loaded.iter().map(|loaded| loaded.as_ref().ok().map(|loaded| run.options_for(loaded))).collect();
@@ -257,9 +260,9 @@ fn write_with_model(
             edit(at, &model.writer);
         }
     }
-    files
+    let outcomes = files
         .iter()
-        .zip(loaded)
+        .zip(&loaded)
         .zip(outcomes)
         .map(|((path, loaded), slot)| {
             let outcome = match (slot.into_inner().ok().flatten(), loaded) {
@@ -269,7 +272,10 @@ fn write_with_model(
             };
             (path.clone(), outcome)
         })
-        .collect()
+        .collect();
+    drop(batch);
+    teardown.drop_later(loaded);
+    outcomes
 }
 
 /// The figures shown beside the progress: cache hits, tokens, cost.
