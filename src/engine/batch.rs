@@ -83,7 +83,7 @@ pub fn write_callee_first<'w>(
         finished,
     };
     // Files with nothing to write are edited at once.
-    (0..files.len()).into_par_iter().filter(|&f| nodes_of_file[f].is_empty()).for_each(|f| handed.hand_over(f));
+    handed.hand_over_all((0..files.len()).filter(|&f| nodes_of_file[f].is_empty()).collect());
     for (wave_number, wave) in waves.into_iter().enumerate() {
         if watch.stop.load(Ordering::Relaxed) {
             break;
@@ -179,10 +179,7 @@ pub fn write_callee_first<'w>(
         }
     }
     // A stop leaves files with docstrings unwritten: handed over as they are.
-    (0..files.len())
-        .into_par_iter()
-        .filter(|&f| handed.left[f].load(Ordering::Acquire) > 0)
-        .for_each(|f| handed.hand_over(f));
+    handed.hand_over_all((0..files.len()).filter(|&f| handed.left[f].load(Ordering::Acquire) > 0).collect());
 }
 
 /// How many shares of a wave each core takes, a share's answers looked up
@@ -209,6 +206,16 @@ impl Handover<'_, '_, '_> {
         let f = self.nodes[node].0;
         if self.left[f].fetch_sub(1, Ordering::AcqRel) == 1 {
             self.hand_over(f);
+        }
+    }
+
+    /// Hands `files` over, in parallel when there are several (waking the
+    /// pool's threads costs more than a file or none).
+    fn hand_over_all(&self, files: Vec<usize>) {
+        match files[..] {
+            [] => {}
+            [f] => self.hand_over(f),
+            _ => files.into_par_iter().for_each(|f| self.hand_over(f)),
         }
     }
 
