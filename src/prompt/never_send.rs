@@ -1,9 +1,9 @@
 //! Files whose code never goes to a model (`model.neverSend`): their
 //! docstrings are written from templates instead.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// What is never sent unless the settings say otherwise: environment files
 /// and anything named for secrets or credentials.
@@ -12,7 +12,11 @@ pub const DEFAULT_PATTERNS: &[&str] = &[".env*", "*secret*", "*credentials*"];
 #[derive(Debug, Clone)]
 pub struct NeverSend {
     patterns: Vec<String>,
-    set: GlobSet,
+    globs: Vec<Glob>,
+    /// The globs compiled together, on first use and once for every clone:
+    /// compiling takes longer than reading the settings, and a writer
+    /// compiles while the files are read (`prepare`).
+    set: Arc<OnceLock<GlobSet>>,
 }
 
 /// The set is made from the patterns: they alone tell two apart.
@@ -27,7 +31,7 @@ impl NeverSend {
     /// with a slash matches the path. Case is ignored: `Secrets.py` is as
     /// secret as `secrets.py`.
     pub fn new(patterns: &[String]) -> Result<Self, String> {
-        let mut builder = GlobSetBuilder::new();
+        let mut globs = Vec::with_capacity(patterns.len());
         for pattern in patterns {
             let full = if pattern.contains('/') {
                 format!("**/{}", pattern.trim_start_matches('/'))
@@ -39,10 +43,31 @@ impl NeverSend {
                 .literal_separator(true)
                 .build()
                 .map_err(|e| format!("`{pattern}` is not a glob: {e}"))?;
-            builder.add(glob);
+            globs.push(glob);
         }
-        let set = builder.build().map_err(|e| e.to_string())?;
-        Ok(NeverSend { patterns: patterns.to_vec(), set })
+        Ok(NeverSend { patterns: patterns.to_vec(), globs, set: Arc::default() })
+    }
+
+    /// Compiles the globs now, ahead of the first file.
+    pub fn prepare(&self) {
+        self.set();
+    }
+
+    /// The globs compiled. Valid globs that cannot be compiled together (too
+    /// many for the matcher's limits) send nothing at all: a file that should
+    /// stay must never leave because its rule failed.
+    fn set(&self) -> Option<&GlobSet> {
+        let set = self.set.get_or_init(|| {
+            let mut builder = GlobSetBuilder::new();
+            for glob in &self.globs {
+                builder.add(glob.clone());
+            }
+            builder.build().unwrap_or_else(|error| {
+                tracing::error!("model.neverSend cannot be compiled ({error}): no code is sent");
+                GlobSet::empty()
+            })
+        });
+        (set.len() == self.globs.len()).then_some(set)
     }
 
     pub fn defaults() -> Self {
@@ -50,7 +75,11 @@ impl NeverSend {
         static DEFAULTS: LazyLock<NeverSend> = LazyLock::new(|| {
             let patterns: Vec<String> = DEFAULT_PATTERNS.iter().map(ToString::to_string).collect();
             // The defaults are valid globs (a test says so).
-            NeverSend::new(&patterns).unwrap_or(NeverSend { patterns: Vec::new(), set: GlobSet::empty() })
+            NeverSend::new(&patterns).unwrap_or(NeverSend {
+                patterns: Vec::new(),
+                globs: Vec::new(),
+                set: Arc::default(),
+            })
         });
         DEFAULTS.clone()
     }
@@ -59,7 +88,10 @@ impl NeverSend {
     pub fn matching(&self, path: &str) -> Option<&str> {
         let path = path.replace('\\', "/");
         let path = if path.starts_with('/') { path } else { format!("/{path}") };
-        self.set.matches(&path).first().map(|&i| self.patterns[i].as_str())
+        match self.set() {
+            Some(set) => set.matches(&path).first().map(|&i| self.patterns[i].as_str()),
+            None => self.patterns.first().map(String::as_str),
+        }
     }
 }
 

@@ -99,6 +99,7 @@ fn start_model(
         .with_stop(stop);
     // Made now, while the files are read, rather than by the first prompt.
     crate::prompt::redact::prepare();
+    config.never_send.prepare();
     let readers = rayon::current_num_threads();
     let (answers, warning) = runtime.block_on(cache::open::open_for_batch(&settings.cache, readers));
     if let Some(warning) = warning {
