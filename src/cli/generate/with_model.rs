@@ -16,7 +16,7 @@ use crate::cli::progress::Progress;
 use crate::cli::teardown::Teardown;
 use crate::config::Settings;
 use crate::engine::batch::{BatchFile, Prepared, Watch};
-use crate::engine::{self, DocstringWriter, EngineOptions};
+use crate::engine::{self, EngineOptions};
 use crate::files::{FileFilter, python_files, read_parsed};
 use crate::llm::{Client, ExchangeLog, ModelConfig, ModelWriter};
 use crate::prompt::template::PromptManager;
@@ -226,23 +226,19 @@ fn write_with_model(
     let planned = |total: usize| progress.set_total(total as u64);
     let watch = Watch { stop: &stop, planned: &planned, written: &written };
     let outcomes: Vec<Mutex<Option<Outcome>>> = files.iter().map(|_| Mutex::new(None)).collect();
-    // Planned and edited in one step with the answers written for it (what
-    // was not written ahead goes to the model writer).
-    let edit = |at: usize, writer: &dyn DocstringWriter| {
+    // A file handed over is planned and edited in one step with the answers
+    // written for it (what was not written ahead goes to the model writer).
+    let finished = |b: usize, answers: Prepared<'_>| {
+        let Some(&at) = places.get(b) else { return };
         let (Some(path), Some(Ok(loaded)), Some(Some(options))) = (files.get(at), loaded.get(at), options.get(at))
         else {
             return;
         };
-        let plan = engine::edits(Some(&loaded.name), &loaded.text, &loaded.module, options, writer);
+        let plan = engine::edits(Some(&loaded.name), &loaded.text, &loaded.module, options, &answers);
         let outcome =
             file::finish(path, loaded, plan, run.write).unwrap_or_else(|error| Outcome::Skipped(format!("{error:#}")));
         if let Some(Ok(mut slot)) = outcomes.get(at).map(Mutex::lock) {
             *slot = Some(outcome);
-        }
-    };
-    let finished = |b: usize, answers: Prepared<'_>| {
-        if let Some(&at) = places.get(b) {
-            edit(at, &answers);
         }
     };
     engine::batch::write_callee_first(
@@ -254,13 +250,6 @@ fn write_with_model(
         &finished,
     );
     progress.finish();
-    // Every file read is handed over; should one not be, the model writer
-    // writes it.
-    for (at, slot) in outcomes.iter().enumerate() {
-        if slot.lock().is_ok_and(|slot| slot.is_none()) {
-            edit(at, &model.writer);
-        }
-    }
     let outcomes = files
         .iter()
         .zip(&loaded)
@@ -269,6 +258,8 @@ fn write_with_model(
             let outcome = match (slot.into_inner().ok().flatten(), loaded) {
                 (Some(outcome), _) => outcome,
                 (None, Err(error)) => Outcome::Skipped(format!("{error:#}")),
+                // Every file read is handed over: only a panic while editing
+                // it leaves none.
                 (None, Ok(_)) => Outcome::Skipped(format!("{}: not written", path.display())),
             };
             (path.clone(), outcome)
