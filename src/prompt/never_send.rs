@@ -15,8 +15,9 @@ pub struct NeverSend {
     globs: Vec<Glob>,
     /// The globs compiled together, on first use and once for every clone:
     /// compiling takes longer than reading the settings, and a writer
-    /// compiles while the files are read (`prepare`).
-    set: Arc<OnceLock<GlobSet>>,
+    /// compiles while the files are read (`prepare`). `None` when they could
+    /// not be compiled together.
+    set: Arc<OnceLock<Option<GlobSet>>>,
 }
 
 /// The set is made from the patterns: they alone tell two apart.
@@ -62,12 +63,12 @@ impl NeverSend {
             for glob in &self.globs {
                 builder.add(glob.clone());
             }
-            builder.build().unwrap_or_else(|error| {
-                tracing::error!("model.neverSend cannot be compiled ({error}): no code is sent");
-                GlobSet::empty()
-            })
+            builder
+                .build()
+                .map_err(|error| tracing::error!("model.neverSend cannot be compiled ({error}): no code is sent"))
+                .ok()
         });
-        (set.len() == self.globs.len()).then_some(set)
+        set.as_ref()
     }
 
     pub fn defaults() -> Self {
@@ -119,6 +120,13 @@ mod tests {
         assert_eq!(never.matching("/repo/config/keys.py"), Some("config/*.py"));
         assert_eq!(never.matching("/repo/app/keys.py"), None);
         assert_eq!(never.matching("/repo/config/deep/keys.py"), None);
+    }
+
+    #[test]
+    fn globs_that_cannot_be_compiled_together_keep_every_file_back() {
+        let mut never = NeverSend::new(&["config/*.py".to_string(), "*.key".to_string()]).unwrap();
+        never.set = Arc::new(OnceLock::from(None));
+        assert_eq!(never.matching("/repo/app/models.py"), Some("config/*.py"));
     }
 
     #[test]
