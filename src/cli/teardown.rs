@@ -33,28 +33,27 @@ impl Drop for Teardown {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::thread::ThreadId;
 
     use super::*;
 
-    struct Flags(Arc<AtomicBool>);
+    /// Notes the thread it is dropped on.
+    struct Noting(Arc<Mutex<Option<ThreadId>>>);
 
-    impl Drop for Flags {
+    impl Drop for Noting {
         fn drop(&mut self) {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            self.0.store(true, Ordering::SeqCst);
+            *self.0.lock().unwrap() = Some(std::thread::current().id());
         }
     }
 
     #[test]
     fn every_value_is_dropped_elsewhere_by_the_time_the_teardown_is() {
-        let dropped = Arc::new(AtomicBool::new(false));
+        let dropped_on = Arc::new(Mutex::new(None));
         let mut teardown = Teardown::default();
-        let started = std::time::Instant::now();
-        teardown.drop_later(Flags(Arc::clone(&dropped)));
-        assert!(started.elapsed() < std::time::Duration::from_millis(20), "the caller did not wait");
+        teardown.drop_later(Noting(Arc::clone(&dropped_on)));
         drop(teardown);
-        assert!(dropped.load(Ordering::SeqCst));
+        let dropped_on = dropped_on.lock().unwrap().expect("dropped");
+        assert_ne!(dropped_on, std::thread::current().id(), "dropped on the caller's thread");
     }
 }
